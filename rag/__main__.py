@@ -1,0 +1,5 @@
+"""``python -m rag``."""
+
+from .cli import main
+
+raise SystemExit(main())

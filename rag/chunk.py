@@ -1,0 +1,96 @@
+"""Articles -> sentence-aligned chunks with a token budget and overlap, keeping exact spans.
+
+Every chunk is ``article.text[chunk.start:chunk.end]``. Hand-written rather than
+llama-index's ``SentenceSplitter`` because that splitter returns text whose offsets
+are recovered by searching and can drift; here spans are exact by construction.
+The default budget (160 tiktoken tokens) keeps a chunk plus its title inside
+MiniLM's 256-wordpiece window, so no text goes unembedded.
+
+>>> from rag.types import Article
+>>> a = Article("a.txt", "/", "One two three. Four five six. Seven.", "t", None, None, "h")
+>>> [(c.start, c.end) for c in chunk_article(a, max_tokens=20, overlap=0)]
+[(0, 36)]
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import tiktoken
+
+from .text import sentence_spans
+from .types import Article, Chunk
+
+
+@functools.lru_cache(maxsize=1)
+def _encoding() -> tiktoken.Encoding:
+    return tiktoken.get_encoding("cl100k_base")
+
+
+def count_tokens(texts: list[str]) -> list[int]:
+    """tiktoken (cl100k_base) token counts."""
+    return [len(t) for t in _encoding().encode_ordinary_batch(texts, num_threads=1)]
+
+
+def chunk_article(article: Article, *, max_tokens: int = 160, overlap: int = 32) -> list[Chunk]:
+    """Pack whole sentences into chunks of at most ``max_tokens``; repeat up to
+    ``overlap`` tokens of trailing sentences at the start of the next chunk."""
+    text = article.text
+    spans = _split_long(text, sentence_spans(text), max_tokens)
+    if not spans:
+        return []
+    sizes = count_tokens([text[s:e] for s, e in spans])
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(spans):
+        j, used = i, 0
+        while j < len(spans) and (j == i or used + sizes[j] <= max_tokens):
+            used += sizes[j]
+            j += 1
+        start, end = spans[i][0], spans[j - 1][1]
+        chunks.append(Chunk(article.source, len(chunks), start, end, text[start:end]))
+        if j >= len(spans):
+            break
+        # Step back over trailing sentences that fit in the overlap, but always advance.
+        k, back = j, 0
+        while k - 1 > i and back + sizes[k - 1] <= overlap:
+            back += sizes[k - 1]
+            k -= 1
+        i = k
+    return chunks
+
+
+def _split_long(text: str, spans: list[tuple[int, int]], max_tokens: int) -> list[tuple[int, int]]:
+    """Cut sentences longer than the budget at word boundaries (rare: tables, run-on text)."""
+    sizes = count_tokens([text[s:e] for s, e in spans])
+    out: list[tuple[int, int]] = []
+    for (s, e), n in zip(spans, sizes):
+        if n <= max_tokens:
+            out.append((s, e))
+            continue
+        # ~4 characters per token: cut into pieces of about max_tokens tokens.
+        step = max(40, max_tokens * 3)
+        pos = s
+        while pos < e:
+            cut = min(e, pos + step)
+            if cut < e:
+                space = text.rfind(" ", pos + step // 2, cut)
+                cut = space if space > pos else cut
+            piece = (pos, cut)
+            while piece[0] < piece[1] and text[piece[0]].isspace():
+                piece = (piece[0] + 1, piece[1])
+            if piece[1] > piece[0]:
+                out.append(piece)
+            pos = cut
+    return out
+
+
+def embed_text(title: str, chunk_text: str) -> str:
+    """What the embedder and BM25 see for a chunk: its article title, then its text."""
+    if title and not chunk_text.startswith(title):
+        return f"{title}\n{chunk_text}"
+    return chunk_text
+
+
+_WS = re.compile(r"\s+")

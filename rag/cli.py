@@ -1,0 +1,158 @@
+"""``python -m rag``: a thin command line over the library.
+
+    python -m rag ingest seeds [--index DIR]
+    python -m rag ask "How many joint activities does the plan include?" [--json]
+    python -m rag ask --json --batch questions.jsonl
+    python -m rag list
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import Engine, Filter, RagError, Settings, ingest
+from .types import Answer
+
+Command = Callable[[argparse.Namespace, Settings], int]
+COMMANDS: dict[str, Command] = {}
+# Commands that live in their own module: each has HELP, configure(parser) and run(args, settings).
+PLUGINS: dict[str, str] = {}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings.from_env(
+            index_dir=args.index, chroma_url=getattr(args, "chroma_url", None),
+            top_k=getattr(args, "k", None), mode=getattr(args, "mode", None),
+            retrieval=getattr(args, "retrieval", None),
+            chunk_tokens=getattr(args, "chunk_tokens", None),
+            chunk_overlap=getattr(args, "chunk_overlap", None),
+        )
+        return COMMANDS[args.command](args, settings)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, help="index folder (default .rag, or RAG_INDEX_DIR)")
+    common.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
+    p.add_argument("paths", nargs="+", type=Path, help="folders or files (.txt .md .html .pdf)")
+    p.add_argument("--chunk-tokens", type=int, help="chunk size in tokens (default 160)")
+    p.add_argument("--chunk-overlap", type=int, help="overlap in tokens (default 32)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
+    p.add_argument("question", nargs="?", help="the question (or use --batch)")
+    p.add_argument("--json", action="store_true", help="print the JSON contract")
+    p.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "question": ...}')
+    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode")
+    p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
+    p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrieval method")
+    p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
+    p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+
+    sub.add_parser("list", parents=[common], help="list the indexed articles")
+    for name, module_name in PLUGINS.items():
+        module = importlib.import_module(module_name)
+        module.configure(sub.add_parser(name, parents=[common], help=module.HELP))
+        COMMANDS[name] = module.run
+    return parser
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+    return register
+
+
+@command("ingest")
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    report = ingest(args.paths, settings, progress=not args.no_progress and sys.stderr.isatty())
+    print(report.summary())
+    return 0
+
+
+@command("ask")
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.question and not args.batch:
+        print("error: give a question, or --batch FILE.jsonl", file=sys.stderr)
+        return 2
+    flt = Filter(tuple(args.source), args.since, args.until)
+    engine = Engine.open(settings)
+    if args.batch:
+        return _ask_batch(engine, args.batch, flt)
+    answer = engine.ask(args.question, filter=flt or None)
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        print(render(answer))
+    return 0
+
+
+def _ask_batch(engine: Engine, path: Path, flt: Filter) -> int:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RagError(f"Cannot read {path}: {exc}; give a UTF-8 JSONL file.") from None
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        out: dict[str, Any]
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or "question" not in item:
+                raise ValueError('expected {"id": ..., "question": ...}')
+        except ValueError as exc:
+            out = {"id": None, "line": lineno, "error": f"line {lineno}: {exc}"}
+        else:
+            try:
+                out = {"id": item.get("id"), **engine.ask(str(item["question"]), filter=flt or None).to_dict()}
+            except RagError as exc:
+                out = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 0
+
+
+@command("list")
+def _list(args: argparse.Namespace, settings: Settings) -> int:
+    for a in Engine.open(settings).articles():
+        print(f"{a.source}\t{a.date or '-'}\t{a.chunks} chunks\t{a.title}")
+    return 0
+
+
+def render(answer: Answer) -> str:
+    """Human-readable answer: text, then the cited quotes (or the nearest passages)."""
+    lines = [answer.text, ""]
+    if answer.notice:
+        lines.insert(0, f"({answer.notice})")
+    for c in answer.citations:
+        lines.append(f"[{c.n}] {c.source} ({c.title}{', ' + c.date if c.date else ''}) "
+                     f"chars {c.start}-{c.end}:\n    “{c.quote}”")
+    if answer.abstained:
+        for p in answer.passages[:3]:
+            lines.append(f"- {p.source} (score {p.score:.3f}) chars {p.start}-{p.end}: "
+                         f"{p.text[:200]}{'...' if len(p.text) > 200 else ''}")
+    return "\n".join(lines).rstrip()

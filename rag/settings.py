@@ -1,0 +1,117 @@
+"""One frozen settings object: defaults, then environment, then explicit overrides.
+
+This is the only module that reads ``os.environ``. Everything else receives a
+``Settings`` argument.
+
+>>> s = Settings.from_env({"RAG_INDEX_DIR": "/tmp/idx"}, top_k=3)
+>>> (str(s.index_dir), s.top_k)
+('/tmp/idx', 3)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+
+Mode = Literal["auto", "extractive", "llm"]
+Retrieval = Literal["hybrid", "dense", "bm25"]
+
+DEFAULT_INDEX_DIR = Path(".rag")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the engine. Build it with :meth:`from_env`."""
+
+    index_dir: Path = DEFAULT_INDEX_DIR
+    chroma_url: str | None = None  # e.g. http://127.0.0.1:8000 -> Chroma client/server mode
+    collection: str = "articles"
+    embedder: str = "minilm"  # "minilm" (offline, packaged) or "openai"
+    openai_embed_model: str = "text-embedding-3-small"
+    chunk_tokens: int = 160
+    chunk_overlap: int = 32
+    top_k: int = 5
+    retrieval: Retrieval = "hybrid"
+    mode: Mode = "auto"
+    max_question_chars: int = 2000
+    max_file_mb: float = 20.0
+    # LLM (OpenAI or any OpenAI-compatible server, or a local GGUF served by llama.cpp)
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    gguf_path: Path | None = None
+    llm_timeout_s: float = 30.0
+    llm_max_tokens: int = 300
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, overridden by ``RAG_*`` (and ``OPENAI_*``) variables, then by ``overrides``.
+
+        ``overrides`` whose value is ``None`` are ignored, so CLI flags can be passed through.
+        """
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            key = "RAG_" + f.name.upper()
+            if key in env and env[key] != "":
+                values[f.name] = env[key]
+        for key, name in (
+            ("OPENAI_API_KEY", "openai_api_key"),
+            ("OPENAI_BASE_URL", "openai_base_url"),
+        ):
+            if name not in values and env.get(key):
+                values[name] = env[key]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls()._with(values)
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (``None`` values are ignored)."""
+        return self._with({k: v for k, v in changes.items() if v is not None})
+
+    def _with(self, values: Mapping[str, Any]) -> Settings:
+        types = {f.name: f.type for f in fields(self)}
+        converted: dict[str, Any] = {}
+        for name, raw in values.items():
+            if name not in types:
+                raise ConfigError(f"Unknown setting {name!r}.")
+            converted[name] = _convert(name, str(types[name]), raw)
+        result = replace(self, **converted)
+        result._validate()
+        return result
+
+    def _validate(self) -> None:
+        if self.mode not in ("auto", "extractive", "llm"):
+            raise ConfigError(f"RAG_MODE={self.mode!r}: use auto, extractive or llm.")
+        if self.retrieval not in ("hybrid", "dense", "bm25"):
+            raise ConfigError(f"RAG_RETRIEVAL={self.retrieval!r}: use hybrid, dense or bm25.")
+        if not 20 <= self.chunk_tokens <= 2000:
+            raise ConfigError("RAG_CHUNK_TOKENS must be between 20 and 2000.")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise ConfigError("RAG_CHUNK_OVERLAP must be >= 0 and smaller than RAG_CHUNK_TOKENS.")
+        if not 1 <= self.top_k <= 50:
+            raise ConfigError("RAG_TOP_K must be between 1 and 50.")
+
+    @property
+    def llm_configured(self) -> bool:
+        """True when some LLM endpoint (OpenAI, a base URL, or a GGUF file) is configured."""
+        return bool(self.openai_api_key or self.openai_base_url or self.gguf_path)
+
+
+def _convert(name: str, type_name: str, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return Path(raw) if "Path" in type_name and raw is not None else raw
+    try:
+        if "Path" in type_name:
+            return Path(raw).expanduser()
+        if type_name == "int":
+            return int(raw)
+        if type_name == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigError(f"Setting {name} expects a {type_name}, got {raw!r}.") from None
+    return raw

@@ -1,0 +1,231 @@
+"""The index: Chroma (embedded on disk, or a ``chroma run`` server) behind llama-index's
+``ChromaVectorStore``, plus a manifest collection and a single-writer lock.
+
+Two collections per embedding model, so vectors of different models never mix:
+``<name>__<embedder>`` holds the chunks; ``<name>__<embedder>__docs`` holds one
+record per article (full text, metadata, hash). A document's manifest record is
+written only after all its chunks, so a crash mid-write leaves an article whose
+chunks are ignored at query time and replaced on the next ingest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from .errors import ConfigError, EmbedderMismatch, IndexLocked, IndexMissing
+from .settings import Settings
+
+_META_ID = "__meta__"
+
+
+@dataclass(frozen=True)
+class DocRecord:
+    """One article as the manifest knows it."""
+
+    doc_id: str
+    source: str
+    root: str
+    title: str
+    date: str  # "" when unknown (Chroma metadata cannot hold None)
+    byline: str
+    sha256: str
+    n_chunks: int
+    chunking: str  # e.g. "160/32": re-chunk when the settings change
+    encoding: str
+
+
+class Store:
+    """Chroma collections for one embedding model. Open with :func:`open_store`."""
+
+    def __init__(self, client: Any, settings: Settings, embedder_name: str, create: bool) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.settings = settings
+        base = _collection_name(f"{settings.collection}__{embedder_name}")
+        self.chunks_name, self.docs_name = base, _collection_name(base + "__docs")
+        self._client = client
+        if create:
+            meta = {"hnsw:space": "cosine", "embedder": embedder_name}
+            self.chunks = client.get_or_create_collection(
+                self.chunks_name, embedding_function=None, metadata=meta
+            )
+            self.docs = client.get_or_create_collection(
+                self.docs_name, embedding_function=None, metadata={"embedder": embedder_name}
+            )
+        else:
+            try:
+                self.chunks = client.get_collection(self.chunks_name, embedding_function=None)
+                self.docs = client.get_collection(self.docs_name, embedding_function=None)
+            except Exception as exc:  # chromadb raises NotFoundError / ValueError by version
+                other = [c for c in self.collection_names() if c.startswith(settings.collection + "__")]
+                if other:
+                    raise EmbedderMismatch(
+                        f"The index at {where(settings)} was built with another embedding model "
+                        f"({', '.join(sorted(other))}); set RAG_EMBEDDER back, or re-ingest with "
+                        f"this one: python -m rag ingest PATH"
+                    ) from exc
+                raise IndexMissing(no_index_message(settings)) from exc
+        self.vectors = ChromaVectorStore(chroma_collection=self.chunks)
+
+    def collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
+
+    # -- manifest -------------------------------------------------------------------------
+    def manifest(self) -> dict[str, DocRecord]:
+        """doc_id -> record, for every committed article."""
+        got = self.docs.get(include=["metadatas"])
+        out = {}
+        for doc_id, meta in zip(got["ids"], got["metadatas"] or []):
+            if doc_id != _META_ID and meta:
+                out[doc_id] = DocRecord(**{k: meta[k] for k in DocRecord.__dataclass_fields__})
+        return out
+
+    def generation(self) -> int:
+        """Bumped by every ingest that changed something: readers reload when it moves."""
+        got = self.docs.get(ids=[_META_ID], include=["metadatas"])
+        metas = got["metadatas"] or []
+        return int(metas[0]["generation"]) if metas and metas[0] else 0
+
+    def bump_generation(self) -> None:
+        self.docs.upsert(ids=[_META_ID], embeddings=[[1.0]], documents=[""],
+                         metadatas=[{"generation": self.generation() + 1, "time": time.time()}])
+
+    def put_docs(self, records: list[DocRecord], texts: list[str]) -> None:
+        if records:
+            self.docs.upsert(ids=[r.doc_id for r in records], embeddings=[[1.0]] * len(records),
+                             documents=texts, metadatas=[asdict(r) for r in records])
+
+    def remove_docs(self, doc_ids: list[str]) -> None:
+        """Drop articles: manifest records first (readers stop using them), then chunks."""
+        if not doc_ids:
+            return
+        self.docs.delete(ids=doc_ids)
+        for doc_id in doc_ids:
+            self.vectors.delete(ref_doc_id=doc_id)
+
+    def doc_text(self, doc_id: str) -> str | None:
+        got = self.docs.get(ids=[doc_id], include=["documents"])
+        docs = got["documents"] or []
+        return docs[0] if docs else None
+
+    # -- chunks ---------------------------------------------------------------------------
+    def all_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """(id, text, metadata) of every stored chunk, in pages."""
+        total = self.chunks.count()
+        for offset in range(0, total, batch):
+            got = self.chunks.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+            for cid, text, meta in zip(got["ids"], got["documents"] or [], got["metadatas"] or []):
+                yield cid, text or "", dict(meta or {})
+
+    def chunk_ids_of(self, doc_id: str) -> list[str]:
+        return list(self.chunks.get(where={"document_id": doc_id}, include=[])["ids"])
+
+
+def doc_id_for(root: str, source: str) -> str:
+    """Stable id of an article: its folder and its path inside it."""
+    import hashlib
+
+    return hashlib.sha1(f"{root}\0{source}".encode()).hexdigest()[:20]
+
+
+def open_client(settings: Settings) -> Any:
+    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ConfigError(f"RAG_CHROMA_URL={settings.chroma_url!r}: use http://HOST:PORT")
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000,
+                                         ssl=url.scheme == "https", settings=chroma_settings)
+            client.heartbeat()
+        except Exception as exc:
+            raise ConfigError(
+                f"Cannot reach the Chroma server at {settings.chroma_url} ({type(exc).__name__}); "
+                f"start it with: chroma run --path DIR --host 127.0.0.1 --port {url.port or 8000}"
+            ) from None
+        return client
+    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+
+
+def open_store(settings: Settings, embedder_name: str, *, create: bool) -> Store:
+    """Open (or, for writers, create) the store. Readers get ``IndexMissing`` when there is none."""
+    if not create and not settings.chroma_url and not (settings.index_dir / "chroma.sqlite3").exists():
+        raise IndexMissing(no_index_message(settings))
+    if create and not settings.chroma_url:
+        settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return Store(open_client(settings), settings, embedder_name, create)
+
+
+def where(settings: Settings) -> str:
+    return settings.chroma_url or str(settings.index_dir)
+
+
+def no_index_message(settings: Settings) -> str:
+    flag = "" if settings.index_dir == Path(".rag") else f" --index {settings.index_dir}"
+    return f"No index at {where(settings)} - build one with: python -m rag ingest seeds{flag}"
+
+
+def _collection_name(name: str) -> str:
+    name = re.sub(r"[^a-zA-Z0-9._-]", "-", name)[:500]
+    return name if len(name) >= 3 else name + "___"
+
+
+@contextmanager
+def write_lock(settings: Settings) -> Iterator[None]:
+    """Hold the index's writer lock, or fail at once naming the process that holds it.
+
+    Chroma's embedded store is not safe for two writer processes (and a second one can
+    block for minutes on SQLite's lock), so writers take an exclusive ``flock`` first.
+    """
+    lock_dir = settings.index_dir
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / "write.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(path)
+            raise IndexLocked(
+                f"Another process is writing to {where(settings)} ({holder}); wait for it to "
+                f"finish, or stop it, then run this again."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, json.dumps({"pid": os.getpid(), "since": time.strftime("%H:%M:%S"),
+                                 "command": " ".join(_cmdline())}).encode())
+        try:
+            yield
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _read_holder(path: Path) -> str:
+    try:
+        info = json.loads(path.read_text() or "{}")
+        return f"pid {info.get('pid')}, since {info.get('since')}: {info.get('command', '')}".strip()
+    except (OSError, ValueError):
+        return "pid unknown"
+
+
+def _cmdline() -> list[str]:
+    try:
+        return Path("/proc/self/cmdline").read_bytes().decode(errors="replace").split("\0")[:6]
+    except OSError:
+        return []

@@ -1,0 +1,104 @@
+"""Span-preserving sentence splitting and the word normalisation shared by BM25 and answers.
+
+Hand-written because every sentence must keep its exact character span in the
+source article; llama-index's splitters return text, not offsets.
+
+>>> [s for s in sentence_spans("Mr. Vučić spoke. NATO was calm.\\nNew line")]
+[(0, 16), (17, 31), (32, 40)]
+>>> fold("Vučić and Đurić")
+'vucic and djuric'
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+import Stemmer
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "jr", "sr", "gen", "col", "lt", "sgt", "capt",
+    "gov", "sen", "rep", "rev", "no", "vs", "etc", "inc", "ltd", "co", "corp", "dept",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "e.g", "i.e", "u.s", "u.k", "u.n", "approx", "est", "fig", "mt",
+}
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then space.
+_BOUNDARY = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+)")
+_NEXT_START = re.compile(r"\s+[\"'“‘(\[]?[A-Z0-9À-ÖØ-Þ\u0100-\u024f]")
+_WORD_BEFORE = re.compile(r"([A-Za-z.]+)\.$")
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]`` as absolute ``(start, end)`` spans, whitespace trimmed.
+
+    Line breaks always end a sentence (news text puts headlines, bylines and
+    paragraphs on their own lines).
+    """
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text[start:end]):
+        ls, le = start + line.start(), start + line.end()
+        cur = ls
+        for m in _BOUNDARY.finditer(text, ls, le):
+            cut = m.end()
+            if not _NEXT_START.match(text, cut, le):
+                continue
+            word = _WORD_BEFORE.search(text, ls, m.start() + 1)
+            if m.group().startswith(".") and word:
+                w = word.group(1).lower()
+                if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
+                    continue
+            _append(text, spans, cur, cut)
+            cur = cut
+        _append(text, spans, cur, le)
+    return spans
+
+
+def _append(text: str, spans: list[tuple[int, int]], s: int, e: int) -> None:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    if e > s:
+        spans.append((s, e))
+
+
+_SPECIAL_FOLD = str.maketrans({"đ": "dj", "Đ": "Dj", "ß": "ss", "ø": "o", "Ø": "O", "ł": "l",
+                               "Ł": "L", "æ": "ae", "Æ": "AE", "œ": "oe", "’": "'", "‘": "'"})
+
+
+@functools.lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics, so ``Vučić`` matches ``Vucic``."""
+    text = text.translate(_SPECIAL_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here", "hers", "herself", "him", "himself", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "me", "more", "most", "my", "myself", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "themselves", "then", "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "whose", "why", "will", "with", "would", "you", "your", "yours", "also", "may", "might", "must", "shall", "according", "said", "says", "say", "tell", "told", "did", "does", "do", "much", "many", "article", "articles", "text", "mention", "mentioned", "mentions"]
+)
+
+_WORD = re.compile(r"\w+")
+_stemmer = Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=131072)
+def stem(word: str) -> str:
+    """The Snowball stem of a folded word."""
+    return str(_stemmer.stemWord(word))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens, hyphens and apostrophes split off: ``"Serbia’s" -> ["serbia", "s"]``."""
+    return _WORD.findall(fold(text))
+
+
+def terms(text: str) -> list[str]:
+    """Stemmed content terms (no stopwords, no single letters) in order of appearance."""
+    out = []
+    for w in words(text):
+        if len(w) > 1 and w not in STOPWORDS:
+            out.append(stem(w))
+    return out

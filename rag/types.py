@@ -1,0 +1,161 @@
+"""The project's own frozen types. Library objects never cross a module boundary.
+
+Data flows one way: ``Article`` (a decoded file) -> ``Chunk`` (a span of it) ->
+``Passage`` (a retrieved chunk with scores) -> ``Answer`` (text with ``Citation``s).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Article:
+    """One decoded source file. ``text`` is what every character span refers to."""
+
+    source: str  # path relative to the ingested folder, e.g. "business/001.txt"
+    root: str  # absolute path of the folder (or file) that was ingested
+    text: str
+    title: str
+    date: str | None  # ISO yyyy-mm-dd when the text states one
+    byline: str | None
+    sha256: str  # of the raw bytes
+    encoding: str = "utf-8"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A sentence-aligned span ``article.text[start:end]``."""
+
+    source: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, with the scores that ranked it."""
+
+    source: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+    text: str
+    score: float  # fused score used for the final rank
+    dense: float | None = None  # cosine similarity, when the dense side found it
+    bm25: float | None = None  # BM25 score, when the keyword side found it
+    chunk_id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract's passage object."""
+        return {
+            "source": self.source,
+            "title": self.title,
+            "date": self.date,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 6),
+            "dense": None if self.dense is None else round(self.dense, 6),
+            "bm25": None if self.bm25 is None else round(self.bm25, 6),
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True)
+class Citation:
+    """An exact quote: ``quote == article_text[start:end]``."""
+
+    n: int
+    source: str
+    title: str
+    date: str | None
+    start: int
+    end: int
+    quote: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the sentence-level verifier did to a generated answer."""
+
+    checked: int
+    supported: int
+    dropped: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of one question. ``text`` carries ``[n]`` markers for ``citations``."""
+
+    question: str
+    text: str
+    citations: tuple[Citation, ...]
+    passages: tuple[Passage, ...]
+    abstained: bool
+    mode: str
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notice: str | None = None  # e.g. "LLM unreachable; showing the extractive answer"
+    verification: Verification | None = None
+    rewritten_question: str | None = None  # follow-ups rewritten with chat history
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable contract printed by ``python -m rag ask --json``."""
+        out: dict[str, Any] = {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "mode": self.mode,
+            "citations": [c.to_dict() for c in self.citations],
+            "passages": [p.to_dict() for p in self.passages],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+        if self.notice:
+            out["notice"] = self.notice
+        if self.verification is not None:
+            out["verification"] = self.verification.to_dict()
+        if self.rewritten_question:
+            out["rewritten_question"] = self.rewritten_question
+        return out
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file ingestion did not use, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingestion run did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    chunks_added: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def documents(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return (
+            f"{self.documents} documents ({self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.removed} removed), "
+            f"{self.chunks_added} chunks embedded, {len(self.skipped)} skipped, "
+            f"{self.seconds:.1f} s"
+        )
