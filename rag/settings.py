@@ -47,6 +47,12 @@ class Settings:
     gguf_path: Path | None = None
     llm_timeout_s: float = 30.0
     llm_max_tokens: int = 300
+    # Chat UI (python app.py)
+    ui_host: str = "127.0.0.1"  # 0.0.0.0 exposes the app to the network: set ui_auth too
+    ui_port: int = 7860
+    ui_auth: str | None = None  # "user:password" turns on Gradio's login page
+    max_upload_mb: float = 5.0  # per uploaded article
+    feedback_path: Path | None = None  # thumbs up/down JSONL; default: <index_dir>/feedback.jsonl
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -95,6 +101,12 @@ class Settings:
             raise ConfigError("RAG_CHUNK_OVERLAP must be >= 0 and smaller than RAG_CHUNK_TOKENS.")
         if not 1 <= self.top_k <= 50:
             raise ConfigError("RAG_TOP_K must be between 1 and 50.")
+        if not 1 <= self.ui_port <= 65535:
+            raise ConfigError("RAG_UI_PORT must be between 1 and 65535.")
+        if self.ui_auth is not None and not all(self.ui_auth.partition(":")[::2]):
+            raise ConfigError('RAG_UI_AUTH must look like "user:password".')
+        if not 0 < self.max_upload_mb <= self.max_file_mb:
+            raise ConfigError("RAG_MAX_UPLOAD_MB must be > 0 and at most RAG_MAX_FILE_MB.")
 
     @property
     def llm_configured(self) -> bool:
