@@ -1,29 +1,46 @@
-"""The chat app: ``python app.py`` (builds the index from seeds/ first if there is none)."""
+"""The chat app: ``python app.py [--host H] [--port N] [--index DIR] [--mode M]``.
+
+Builds the index from seeds/ first when there is none, then serves the chat window
+(rag/ui.py) on 127.0.0.1:7860 unless configured otherwise (flags or RAG_UI_HOST,
+RAG_UI_PORT, RAG_UI_AUTH, RAG_INDEX_DIR, RAG_MODE).
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
 from pathlib import Path
 
 import rag
-from rag.cli import render
+
+SEEDS = Path(__file__).resolve().parent / "seeds"
 
 
-def main() -> None:
-    import gradio as gr
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python app.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (default 7860)")
+    parser.add_argument("--index", type=Path, help="index folder (default .rag)")
+    parser.add_argument("--mode", choices=["auto", "extractive", "llm"], help="default answer mode")
+    args = parser.parse_args(argv)
+    try:
+        settings = rag.Settings.from_env(ui_host=args.host, ui_port=args.port, index_dir=args.index,
+                                         mode=args.mode)
+        print(f"Opening the index at {settings.index_dir} (built from {SEEDS.name}/ if missing)...",
+              flush=True)
+        engine = rag.Engine.open_or_build(settings, [SEEDS])
+        engine.search("warm up")  # loads the vector segment now, not during the first question
+        from rag.ui import build_ui, launch
 
-    settings = rag.Settings.from_env()
-    engine = rag.Engine.open_or_build(settings, [Path(__file__).parent / "seeds"])
-
-    def answer(message: str, history: list) -> str:
-        try:
-            return render(engine.ask(message))
-        except rag.RagError as exc:
-            raise gr.Error(str(exc)) from None
-
-    demo = gr.ChatInterface(answer, title="Grounded news QA")
-    print("Open http://127.0.0.1:7860 in your browser.")
-    demo.launch(server_name="127.0.0.1", server_port=7860, share=False)
+        launch(build_ui(engine, settings), settings)
+    except rag.RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
