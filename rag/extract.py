@@ -16,14 +16,21 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from .embed import Embedder
 from .question import Question
-from .text import fold, sentence_spans, terms, words
+from .text import fold, sentence_spans, stem, terms, words
 from .types import Passage
 
-MIN_COVERAGE = 0.5  # share of the question's weighted terms the evidence must cover
-TYPE_MISS = 0.55  # score factor for a sentence lacking the wanted kind of answer
+# Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
+MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity
+MIN_SENTENCE = 0.9  # for the chosen sentence alone
+CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
 MAX_SENTENCES = 3
+MAX_EMBED = 16  # sentences embedded per question for semantic similarity
 KEEP_RATIO = 0.8  # further sentences must score at least this share of the best
+TYPED = ("count", "money", "date", "person", "place")
 
 _MONTH = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?"
           r"|oct(ober)?|nov(ember)?|dec(ember)?")
@@ -34,8 +41,11 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty"
                  r"|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|dozens|hundreds"
                  r"|thousands|millions|half|twice|double|triple")
-_COUNT = re.compile(rf"\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
+_COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
+_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(%|percent|per cent)|\b(euros?|dollars?|pounds?|forints?|dinars?|leks?"
+                    r"|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp|bn|m)\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 _ROLE = re.compile(r"\b(president|minister|prime minister|secretary|director|professor|general"
                    r"|leader|editor|spokes\w+|chairman|chief|ambassador|commander|chancellor|king"
                    r"|analyst|expert|official|officials|writer|author)\b")
@@ -71,64 +81,111 @@ class Extractive:
 
     name = "extractive"
 
-    def __init__(self, doc_freq: Mapping[str, int], n_docs: int) -> None:
+    def __init__(self, doc_freq: Mapping[str, int], n_docs: int, embedder: Embedder | None = None) -> None:
         self._df, self._n = doc_freq, max(n_docs, 1)
+        self._embedder = embedder
 
     def idf(self, term: str) -> float:
         df = self._df.get(term, 0)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
-    def extract(self, q: Question, passages: list[Passage]) -> Extraction:
+    def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None) -> Extraction:
+        """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding)."""
         if not passages:
             return Extraction((), "nothing in the index matches the question")
-        missing = _missing_names(q, passages)
+        missing = _missing_names(q, passages, self._df)
         if missing:
             return Extraction((), f"they never mention {missing}")
-        weights = {t: self.idf(t) for t in q.terms}
-        total = sum(weights.values())
-        candidates: list[tuple[float, float, Pick, frozenset[str]]] = []
-        seen: set[tuple[str, int]] = set()
-        for i, p in enumerate(passages):
-            context = set(terms(p.title + " " + p.text))
-            ctx_cov = _covered(weights, context, total)
-            for s, e in sentence_spans(p.text):
-                key = (p.source, p.start + s)
-                if key in seen:
-                    continue
-                seen.add(key)
-                sentence = p.text[s:e]
-                sent_terms = frozenset(terms(sentence))
-                cov = 0.7 * _covered(weights, sent_terms, total) + 0.3 * ctx_cov
-                score = cov * (1.0 if _has_kind(q, sentence) else TYPE_MISS)
-                score *= _shape(sentence) * (1.0 - 0.02 * i)
-                candidates.append((score, cov, Pick(i, p.start + s, p.start + e, sentence, score),
-                                   sent_terms))
-        if not candidates:
+        cands = self._candidates(q, passages)
+        if not cands:
             return Extraction((), "the retrieved passages hold no sentences")
-        candidates.sort(key=lambda c: -c[0])
-        best_score, best_cov, best, best_terms = candidates[0]
-        if best_cov < MIN_COVERAGE:
+        self._add_similarity(q, cands, vector)
+        for c in cands:
+            c.score = (0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim + 0.15 * c.kind_ok
+                       + 0.15 * c.slot) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
+        cands.sort(key=lambda c: -c.score)
+        best = cands[0]
+        best_context = max(c.ctx_cov for c in cands)
+        if self.debug:
+            self.last = cands
+        # Word overlap and meaning can stand in for each other, but not both be weak.
+        if best_context + 1.5 * best.sim < MIN_EVIDENCE:
             return Extraction((), "the closest passages cover too little of the question")
-        if q.kind in ("count", "date", "person", "place") and not any(
-            _has_kind(q, c[2].quote) for c in candidates[:3]
-        ):
+        if best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
+            return Extraction((), "no sentence in the closest passages matches the question")
+        if q.kind in TYPED and not any(c.kind_ok for c in cands[:3]):
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
         picks = [best]
-        chosen_terms = [best_terms]
-        for score, _, pick, sent_terms in candidates[1:]:
-            if len(picks) >= MAX_SENTENCES or score < KEEP_RATIO * best_score:
-                break
-            if any(_jaccard(sent_terms, t) > 0.5 for t in chosen_terms):
+        for kind in q.kinds[1:]:  # "Who signed it, and when?": one sentence for each part
+            if not any(_has_kind(q, x.quote, kind) for x in picks):
+                extra = next((c for c in cands[1:8] if _has_kind(q, c.quote, kind)
+                              and c.score >= 0.6 * best.score), None)
+                if extra is not None:
+                    picks.append(extra)
+        for c in cands[1:]:
+            if c in picks:
                 continue
-            new_terms = (set(q.terms) & sent_terms) - set().union(*chosen_terms)
-            other_article = all(passages[pick.passage].source != passages[x.passage].source for x in picks)
+            if len(picks) >= MAX_SENTENCES or c.score < KEEP_RATIO * best.score:
+                break
+            if any(_jaccard(c.terms, x.terms) > 0.5 for x in picks):
+                continue
+            new_terms = (set(q.terms) & c.terms) - set().union(*(x.terms for x in picks))
+            other_article = all(passages[c.passage].source != passages[x.passage].source for x in picks)
             if new_terms or other_article:
-                picks.append(pick)
-                chosen_terms.append(sent_terms)
-        return Extraction(tuple(picks))
+                picks.append(c)
+        return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks))
+
+    debug = False
+
+    def _candidates(self, q: Question, passages: list[Passage]) -> list[_Cand]:
+        """Every distinct sentence of the passages, with its lexical features."""
+        weights = {t: self.idf(t) * (CATEGORY_WEIGHT if t in q.focus and q.kind not in ("count", "money")
+                                     else 1.0) for t in q.terms}
+        total = sum(weights.values())
+        out: list[_Cand] = []
+        seen: set[tuple[str, int]] = set()
+        for i, p in enumerate(passages):
+            ctx_cov = _covered(weights, set(terms(p.title + " " + p.text)), total)
+            for s, e in sentence_spans(p.text):
+                if (p.source, p.start + s) in seen:
+                    continue
+                seen.add((p.source, p.start + s))
+                sentence = p.text[s:e]
+                sent_terms = frozenset(terms(sentence))
+                out.append(_Cand(i, p.start + s, p.start + e, sentence, sent_terms,
+                                 _covered(weights, sent_terms, total), ctx_cov,
+                                 float(_has_kind(q, sentence)), _slot(q, sentence)))
+        return out
+
+    def _add_similarity(self, q: Question, cands: list[_Cand], vector: np.ndarray | None) -> None:
+        """Cosine between the question and the most promising sentences (embedding all of
+        them would cost more than retrieval itself)."""
+        if self._embedder is None:
+            return
+        ranked = sorted(cands, key=lambda c: -(0.6 * c.sent_cov + 0.25 * c.ctx_cov + 0.15 * c.kind_ok
+                                               - 0.03 * c.passage))[:MAX_EMBED]
+        qvec = self._embedder.embed([q.core or q.text])[0] if vector is None else vector
+        vecs = self._embedder.embed([c.quote for c in ranked])
+        for c, v in zip(ranked, vecs @ qvec):
+            c.sim = float(v)
 
 
-_WANTED = {"count": "number", "date": "date", "person": "person", "place": "place"}
+@dataclass
+class _Cand:
+    passage: int
+    start: int
+    end: int
+    quote: str
+    terms: frozenset[str]
+    sent_cov: float
+    ctx_cov: float
+    kind_ok: float
+    slot: float
+    sim: float = 0.0
+    score: float = 0.0
+
+
+_WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}
 
 
 def _covered(weights: Mapping[str, float], present: set[str] | frozenset[str], total: float) -> float:
@@ -137,30 +194,52 @@ def _covered(weights: Mapping[str, float], present: set[str] | frozenset[str], t
     return sum(w for t, w in weights.items() if t in present) / total
 
 
-def _has_kind(q: Question, sentence: str) -> bool:
-    """Does the sentence hold the kind of thing the question asks for?"""
+def _has_kind(q: Question, sentence: str, kind: str | None = None) -> bool:
+    """Does the sentence hold the kind of thing the question asks for (or ``kind``)?"""
     low = fold(sentence)
-    if q.kind == "count":
+    kind = kind or q.kind
+    if kind == "count":
         return any(not _YEAR.match(m.group()) and m.group() not in q.numbers
                    for m in _COUNT.finditer(low))
-    if q.kind == "date":
+    if kind == "money":
+        return bool(_MONEY.search(low))
+    if kind == "date":
         return bool(_DATE.search(low))
-    if q.kind == "person":
+    if kind == "person":
         names = [m.group() for m in _NAME.finditer(sentence)]
         fresh = [n for n in names if not set(words(n)) <= set(q.entities)]
-        return bool(fresh) or bool(_ROLE.search(low))
-    if q.kind == "place":
+        roles = [m.group() for m in _ROLE.finditer(low) if stem(m.group().split()[-1]) not in q.terms]
+        return bool(fresh or roles)
+    if kind == "place":
         return any(fold(m.group().split()[-1]) not in q.entities for m in _PLACE.finditer(sentence))
-    if q.kind == "reason":
+    if kind == "reason":
         return bool(_REASON.search(low))
     return True
 
 
-def _shape(sentence: str) -> float:
-    """Discount headings, questions and fragments: they rarely answer anything."""
+def _slot(q: Question, sentence: str) -> float:
+    """1.0 when a count question's counted noun directly follows a number ("79 joint activities")."""
+    if q.kind != "count" or not q.focus:
+        return 0.0
+    tokens = words(sentence)
+    stems = [stem(t) for t in tokens]
+    for i, t in enumerate(tokens):
+        if (_COUNT.fullmatch(t) and not _YEAR.match(t) and t not in q.numbers
+                and q.focus[0] in stems[i + 1 : i + 4]):
+            return 1.0
+    return 0.0
+
+
+def _shape(sentence: str, q: Question) -> float:
+    """Discount headings, questions, fragments, and sentences about another year than asked."""
     n = len(sentence.split())
     factor = 1.0
-    if n < 6:
+    years = set(_YEARS.findall(sentence))
+    asked = {y for y in q.numbers if _YEAR.match(y)}
+    if asked and years and not asked & years:
+        factor *= 0.8
+    capitals = sum(1 for w in sentence.split() if w[:1].isupper())
+    if n < 6 or (n <= 14 and capitals >= 0.6 * n and not sentence.endswith(".")):  # headings
         factor *= 0.6
     if sentence.rstrip().endswith("?"):
         factor *= 0.6
@@ -173,15 +252,26 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
-def _missing_names(q: Question, passages: list[Passage]) -> str | None:
-    """Names and numbers of the question that no retrieved passage contains, quoted."""
-    present = set()
+_CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w’'-]*)+")
+
+
+def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int]) -> str | None:
+    """Names and numbers of the question found neither in the retrieved passages (as words,
+    5-letter prefixes, or initialisms such as CSTO) nor anywhere in the corpus, quoted."""
+    present: set[str] = set()
+    initials: set[str] = set()
     for p in passages:
-        present.update(words(p.title + " " + p.text))
+        text = p.title + " " + p.text
+        present.update(words(text))
+        for run in _CAP_RUN.finditer(text):
+            initials.add("".join(w[0] for w in run.group().split() if w[0].isupper()).lower())
     prefixes = {w[:5] for w in present if len(w) >= 5}
-    missing = [e for e in q.entities
-               if e not in present and not (len(e) >= 5 and e[:5] in prefixes)]
-    missing += [n for n in q.numbers if n not in present]
+
+    def found(token: str) -> bool:
+        return (token in present or (len(token) >= 5 and token[:5] in prefixes) or token in initials
+                or (len(token) > 1 and corpus.get(stem(token), 0) > 0))
+
+    missing = [t for t in (*q.entities, *q.numbers) if not found(t)]
     if not missing:
         return None
     return ", ".join(f"“{m}”" for m in missing[:3])

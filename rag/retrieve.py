@@ -25,7 +25,7 @@ from .chunk import embed_text
 from .embed import Embedder
 from .settings import Retrieval
 from .store import Store
-from .text import fold
+from .text import STEMMER, fold
 from .types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
@@ -88,7 +88,7 @@ class HybridRetriever:
             # Accents folded so "Vucic" finds "Vučić"; the title is indexed with each chunk.
             nodes: list[BaseNode] = [TextNode(id_=cid, text=fold(embed_text(m["title"], t)))
                      for cid, t, m in zip(self.ids, self.texts, self.metas)]
-            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1)
+            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1, stemmer=STEMMER)  # type: ignore[arg-type]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -103,12 +103,13 @@ class HybridRetriever:
                 int(bm25.scores["num_docs"]))
 
     def search(self, question: str, *, k: int, flt: Filter | None = None,
-               method: Retrieval = "hybrid", depth: int = 40) -> list[Passage]:
-        """The ``k`` best passages for ``question``."""
+               method: Retrieval = "hybrid", depth: int = 40,
+               vector: np.ndarray | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``question`` (``vector``: its embedding, if already computed)."""
         if not self.ids:
             return []
         depth = max(depth, 4 * k)
-        dense = self.dense(question, depth, flt) if method in ("hybrid", "dense") else []
+        dense = self.dense(question, depth, flt, vector) if method in ("hybrid", "dense") else []
         sparse = self.keyword(question, depth, flt) if method in ("hybrid", "bm25") else []
         fused: dict[int, float] = {}
         for ranked in (dense, sparse):
@@ -121,9 +122,10 @@ class HybridRetriever:
             for p, score in _diversify(order, fused, self._source_list, k)
         ]
 
-    def dense(self, question: str, n: int, flt: Filter | None = None) -> list[tuple[int, float]]:
+    def dense(self, question: str, n: int, flt: Filter | None = None,
+              vector: np.ndarray | None = None) -> list[tuple[int, float]]:
         """(chunk position, cosine) pairs from Chroma's HNSW index."""
-        vec = self._embedder.embed([question])[0]
+        vec = self._embedder.embed([question])[0] if vector is None else vector
         query = VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=n,
                                  filters=flt.to_llama() if flt else None)
         result = self._store.vectors.query(query)
@@ -139,7 +141,7 @@ class HybridRetriever:
         import bm25s
 
         assert self._bm25 is not None
-        tokens = bm25s.tokenize(fold(question), stemmer=self._bm25.stemmer, stopwords="en",
+        tokens = bm25s.tokenize(fold(question), stemmer=STEMMER, stopwords="en",
                                 show_progress=False)
         if not any(len(t) for t in tokens.ids):
             return []

@@ -35,7 +35,7 @@ class Settings:
     openai_embed_model: str = "text-embedding-3-small"
     chunk_tokens: int = 160
     chunk_overlap: int = 32
-    top_k: int = 5
+    top_k: int = 6
     retrieval: Retrieval = "hybrid"
     mode: Mode = "auto"
     max_question_chars: int = 2000

@@ -37,8 +37,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     """
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text[start:end]):
-        ls, le = start + line.start(), start + line.end()
+    for ls, le in _lines(text, start, end):
         cur = ls
         for m in _BOUNDARY.finditer(text, ls, le):
             cut = m.end()
@@ -53,6 +52,25 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             cur = cut
         _append(text, spans, cur, le)
     return spans
+
+
+_TERMINAL = tuple(".!?:;\"”’)»")
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Line spans, where a long line cut mid-sentence (hard-wrapped text) continues on the next."""
+    out: list[tuple[int, int]] = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        ls, le = start + m.start(), start + m.end()
+        if out:
+            ps, pe = out[-1]
+            prev = text[ps:pe].rstrip()
+            if (ls - pe == 1 and len(prev) >= 80 and not prev.endswith(_TERMINAL)
+                    and text[ls:le].strip()[:1].isalpha()):
+                out[-1] = (ps, le)
+                continue
+        out.append((ls, le))
+    return out
 
 
 def _append(text: str, spans: list[tuple[int, int]], s: int, e: int) -> None:
@@ -81,24 +99,43 @@ STOPWORDS = frozenset(
 )
 
 _WORD = re.compile(r"\w+")
-_stemmer = Stemmer.Stemmer("english")
+_snowball = Stemmer.Stemmer("english")
 
 
 @functools.lru_cache(maxsize=131072)
 def stem(word: str) -> str:
-    """The Snowball stem of a folded word."""
-    return str(_stemmer.stemWord(word))
+    """Snowball stem of a folded word, with demonyms joined to their country.
+
+    >>> [stem(w) for w in ("hungary", "hungarian", "serbia", "serbian", "activities")]
+    ['hungari', 'hungari', 'serbi', 'serbi', 'activ']
+    """
+    s = str(_snowball.stemWord(word))
+    if s.endswith("ian") and len(s) > 5:
+        return s[:-2]
+    if s.endswith("ia") and len(s) > 4:
+        return s[:-1]
+    return s
+
+
+class Stemmer_:
+    """``stem`` in the shape bm25s expects (``stemWord`` / ``stemWords``), so BM25's vocabulary
+    and our IDF statistics use the same terms."""
+
+    def stemWord(self, word: str) -> str:  # noqa: N802 - bm25s's name
+        return stem(word)
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802
+        return [stem(w) for w in words]
+
+
+STEMMER = Stemmer_()
 
 
 def words(text: str) -> list[str]:
-    """Folded word tokens, hyphens and apostrophes split off: ``"Serbia’s" -> ["serbia", "s"]``."""
+    """Folded word tokens: ``"Serbia’s U.S.-led" -> ["serbia", "s", "u", "s", "led"]``."""
     return _WORD.findall(fold(text))
 
 
 def terms(text: str) -> list[str]:
     """Stemmed content terms (no stopwords, no single letters) in order of appearance."""
-    out = []
-    for w in words(text):
-        if len(w) > 1 and w not in STOPWORDS:
-            out.append(stem(w))
-    return out
+    return [stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS]
