@@ -335,7 +335,9 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
                 with gr.Accordion("Timings", open=False, elem_id="timings-box"):
                     timings = gr.HTML(timings_html({}), elem_id="timings", js_on_load=None)
             with gr.Column(scale=2):
+                gr.Markdown("**Sources**", elem_classes="panel-title")
                 sources = gr.HTML(SOURCES_EMPTY, elem_id="sources", js_on_load=SOURCES_JS, max_height=420)
+                gr.Markdown("**Article**", elem_classes="panel-title")
                 viewer = gr.HTML(HINT, elem_id="viewer", js_on_load=VIEWER_JS, max_height=460)
         with gr.Tab("Articles"):
             articles = gr.HTML(table, elem_id="articles-table", js_on_load=PICK_JS)
