@@ -66,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="?", help="the question (or use --batch)")
     p.add_argument("--json", action="store_true", help="print the JSON contract")
     p.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "question": ...}')
-    p.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode")
+    p.add_argument("--mode", choices=["auto", "extractive", "llm"],
+                   help="answer mode (auto: llm when one is configured, else extractive)")
+    p.add_argument("--stream", action="store_true",
+                   help="show the LLM's draft on stderr as it is written, then the verified answer")
     p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrieval method")
     p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
@@ -104,12 +107,28 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     engine = Engine.open(settings)
     if args.batch:
         return _ask_batch(engine, args.batch, flt)
-    answer = engine.ask(args.question, filter=flt or None)
+    if args.stream and not args.json:
+        answer = _stream(engine, args.question, flt)
+    else:
+        answer = engine.ask(args.question, filter=flt or None)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False))
     else:
         print(render(answer))
     return 0
+
+
+def _stream(engine: Engine, question: str, flt: Filter) -> Answer:
+    """Print draft tokens to stderr as they come; return the final (verified) answer."""
+    answer = None
+    for event in engine.stream(question, filter=flt or None):
+        if isinstance(event, str):
+            print(event, end="", file=sys.stderr, flush=True)
+        else:
+            answer = event
+    print(file=sys.stderr)
+    assert answer is not None
+    return answer
 
 
 def _ask_batch(engine: Engine, path: Path, flt: Filter) -> int:

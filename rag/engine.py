@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .embed import Embedder, make_embedder
+from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import IndexMissing
 from .extract import Extraction, Extractive
+from .generate import ExtractiveGenerator, make_generator, resolve_mode
+from .llm import ChatModel, make_chat_model
 from .question import Question, analyse, clean
 from .retrieve import Filter, HybridRetriever
+from .rewrite import rewrite
 from .settings import Settings
 from .store import DocRecord, Store, no_index_message, open_store
 from .types import Answer, Citation, IngestReport, Passage
@@ -47,6 +50,8 @@ class Engine:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._generation = -1
+        self._chat: ChatModel | None = None
+        self._minilm: Embedder | None = None
         self._load()
 
     @classmethod
@@ -80,7 +85,7 @@ class Engine:
                                     {(d, r.sha256[:12]) for d, r in manifest.items()})
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
-        self._extractive = Extractive(df, n)
+        self._extractive = Extractive(df, n, self._embedder)
         self._generation = generation
 
     def refresh(self) -> bool:
@@ -100,19 +105,68 @@ class Engine:
                                       method=self.settings.retrieval)
 
     def ask(self, question: str, *, k: int | None = None, filter: Filter | None = None,
-            mode: str | None = None) -> Answer:
-        """Answer ``question`` from the articles, citing exact sentences, or abstain."""
+            mode: str | None = None, history: Sequence[tuple[str, Answer]] = ()) -> Answer:
+        """Answer ``question`` from the articles, citing exact sentences, or abstain.
+
+        ``mode``: "extractive", "llm" or "auto" (default: ``settings.mode``); ``history``:
+        earlier (question, answer) turns, used to rewrite a follow-up question.
+        """
+        answer = None
+        for event in self.stream(question, k=k, filter=filter, mode=mode, history=history):
+            if isinstance(event, Answer):
+                answer = event
+        assert answer is not None, "a generator must end with an Answer"
+        return answer
+
+    def stream(self, question: str, *, k: int | None = None, filter: Filter | None = None,
+               mode: str | None = None, history: Sequence[tuple[str, Answer]] = ()) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, as events: ``str`` tokens of the draft as the LLM writes them, then the
+        final ``Answer`` (verified citations). The extractive mode yields only the ``Answer``.
+
+        >>> for event in engine.stream("Who signed the plan?", mode="llm"):  # doctest: +SKIP
+        ...     print(event if isinstance(event, str) else event.citations, end="")
+        """
         t0 = time.perf_counter()
         text = clean(question, self.settings.max_question_chars)
+        use = resolve_mode(mode or self.settings.mode, self.settings)  # ConfigError before any work
+        chat = self._chat_model() if use == "llm" else None
         self.refresh()
-        q = analyse(text)
-        passages = self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
-                                          method=self.settings.retrieval)
+        # The LLM's time budget (settings.llm_timeout_s) covers the rewrite and the answer together.
+        started = time.monotonic()
+        rewritten = rewrite(text, history, chat=chat, deadline=started + self.settings.llm_timeout_s)
+        spent = time.monotonic() - started
+        q = analyse(rewritten or text)
+        vector = self._embedder.embed([q.core])[0]
+        passages = self._retriever.search(q.core, k=k or self.settings.top_k, flt=filter,
+                                          method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
-        extraction = self._extractive.extract(q, passages)
-        answer = compose(q, passages, extraction, mode="extractive")
-        t2 = time.perf_counter()
-        return _with_timings(answer, t0, t1, t2)
+        extractive = ExtractiveGenerator(lambda q_, passages_: compose(
+            q_, passages_, self._extractive.extract(q_, passages_, vector), mode="extractive"))
+        generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
+                                   embedder=self._verifier_embedder)
+        deadline = time.monotonic() + self.settings.llm_timeout_s - spent
+        for event in generator.stream(q, passages, deadline=deadline):
+            if isinstance(event, Answer):
+                timed = _with_timings(event, t0, t1, time.perf_counter())
+                event = replace(timed, timings_ms={**event.timings_ms, **timed.timings_ms})
+                if rewritten:
+                    event = replace(event, question=text, rewritten_question=rewritten)
+            yield event
+
+    def _chat_model(self) -> ChatModel:
+        with self._lock:  # a local GGUF server is started once
+            if self._chat is None:
+                self._chat = make_chat_model(self.settings)
+            return self._chat
+
+    def _verifier_embedder(self) -> Embedder:
+        """MiniLM, whose similarities the verifier's thresholds were calibrated on."""
+        if isinstance(self._embedder, MiniLMEmbedder):
+            return self._embedder
+        with self._lock:
+            if self._minilm is None:
+                self._minilm = MiniLMEmbedder()
+            return self._minilm
 
     def chat(self) -> ChatSession:
         """A conversation that keeps its history."""
@@ -177,9 +231,17 @@ class ChatSession:
     history: list[tuple[str, Answer]] = field(default_factory=list)
 
     def ask(self, question: str, **kwargs: object) -> Answer:
-        answer = self.engine.ask(question, **kwargs)  # type: ignore[arg-type]
+        """Answer a question in the context of the earlier turns (follow-ups are rewritten)."""
+        answer = self.engine.ask(question, history=tuple(self.history), **kwargs)  # type: ignore[arg-type]
         self.history.append((question, answer))
         return answer
+
+    def stream(self, question: str, **kwargs: object) -> Iterator[str | Answer]:
+        """:meth:`Engine.stream` in the context of the earlier turns; the final answer joins them."""
+        for event in self.engine.stream(question, history=tuple(self.history), **kwargs):  # type: ignore[arg-type]
+            if isinstance(event, Answer):
+                self.history.append((question, event))
+            yield event
 
     def __iter__(self) -> Iterator[tuple[str, Answer]]:
         return iter(self.history)
