@@ -50,6 +50,7 @@ class Engine:
         self._embedder = embedder
         self._lock = threading.RLock()
         self._generation = -1
+        self._retired: Store | None = None  # the store before the last switch (see refresh)
         self._chat: ChatModel | None = None
         self._minilm: Embedder | None = None
         self._load()
@@ -89,8 +90,27 @@ class Engine:
         self._generation = generation
 
     def refresh(self) -> bool:
-        """Pick up what another process ingested since we loaded; True if anything changed."""
+        """Pick up what another process ingested since we loaded; True if anything changed.
+
+        Each ingest publishes a local index as a new folder (rag/snapshots.py): when it moved,
+        a new Chroma client is opened there, rather than trusting the one we hold to see
+        another process's writes. The store left behind stays open until the next switch,
+        for questions still running on it.
+        """
         with self._lock:
+            if self._store.superseded():
+                old = self._store
+                self._store = open_store(self.settings, self._embedder.name, create=False)
+                try:
+                    self._load()
+                except BaseException:
+                    self._store.close()
+                    self._store = old
+                    raise
+                if self._retired is not None:
+                    self._retired.close()
+                self._retired = old
+                return True
             if self._store.generation() == self._generation:
                 return False
             self._load()

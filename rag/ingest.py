@@ -3,7 +3,10 @@
 An unchanged file (same bytes, same chunking) is not embedded again; a changed file's
 chunks are replaced; a file that disappeared from an ingested folder is removed.
 
->>> from rag import Settings
+Crash safety: a local index is written in a private copy that is published atomically at
+least every ``checkpoint_s`` seconds and at the end (``snapshots.py``), so a run killed at
+any moment leaves the last published version whole, and the next run goes on from there.
+
 >>> report = ingest([Path("seeds")], Settings.from_env(index_dir="/tmp/doctest-idx"))  # doctest: +SKIP
 """
 
@@ -13,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
 
@@ -21,10 +25,12 @@ from .embed import Embedder, make_embedder
 from .errors import EmptyCorpus
 from .load import discover, load
 from .settings import Settings
+from .snapshots import Workspace
 from .store import DocRecord, Store, doc_id_for, open_store, write_lock
 from .types import Article, IngestReport, Skipped
 
 BATCH_CHUNKS = 256  # embed and write this many chunks at a time
+CHECKPOINT_S = 30.0  # publish what is written at least this often: a kill loses less work
 
 Progress = Callable[[int, int], None]
 
@@ -36,6 +42,7 @@ def ingest(
     embedder: Embedder | None = None,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
+    checkpoint_s: float = CHECKPOINT_S,
 ) -> IngestReport:
     """Bring the index in line with ``paths`` (folders and files). Holds the writer lock."""
     log = log or (lambda line: print(line, file=sys.stderr))
@@ -43,45 +50,50 @@ def ingest(
     found, skipped = discover(paths)
     with write_lock(settings):
         embedder = embedder or make_embedder(settings)
-        store = open_store(settings, embedder.name, create=True)
-        manifest = store.manifest()
-        chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}"
-        max_bytes = int(settings.max_file_mb * 1e6)
+        with _Writer(settings, embedder.name, checkpoint_s) as writer:
+            store = writer.store
+            manifest = store.manifest()
+            chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}"
+            max_bytes = int(settings.max_file_mb * 1e6)
 
-        todo: list[tuple[Article, str, bool]] = []  # (article, doc_id, is_update)
-        seen: set[str] = set()
-        unchanged = 0
-        bar = _bar(len(found), "reading", progress)
-        for f in found:
-            item = load(f, max_bytes)
-            bar.update(1)
-            if isinstance(item, Skipped):
-                skipped.append(item)
-                continue
-            doc_id = doc_id_for(item.root, item.source)
-            seen.add(doc_id)
-            old = manifest.get(doc_id)
-            if old and old.sha256 == item.sha256 and old.chunking == chunking:
-                unchanged += 1
-            else:
-                todo.append((item, doc_id, old is not None))
-        bar.close()
-        for s in skipped:
-            log(f"skipped {s.path}: {s.reason}")
+            todo: list[tuple[Article, str, bool]] = []  # (article, doc_id, is_update)
+            seen: set[str] = set()
+            unchanged = 0
+            bar = _bar(len(found), "reading", progress)
+            for f in found:
+                item = load(f, max_bytes)
+                bar.update(1)
+                if isinstance(item, Skipped):
+                    skipped.append(item)
+                    continue
+                doc_id = doc_id_for(item.root, item.source)
+                seen.add(doc_id)
+                old = manifest.get(doc_id)
+                if old and old.sha256 == item.sha256 and old.chunking == chunking:
+                    unchanged += 1
+                else:
+                    todo.append((item, doc_id, old is not None))
+            bar.close()
+            for s in skipped:
+                log(f"skipped {s.path}: {s.reason}")
 
-        # Files gone from a folder we were asked to ingest again.
-        roots = {str(p.resolve()) for p in paths if p.is_dir()}
-        gone = [d for d, r in manifest.items() if r.root in roots and d not in seen]
-        store.remove_docs(gone)
+            # Chunks no committed article owns: an old-layout index, or a Chroma server,
+            # whose writer was killed between a manifest change and the chunks' change.
+            orphans = store.orphan_chunk_ids(manifest)
+            store.delete_chunks(orphans)
+            # Files gone from a folder we were asked to ingest again.
+            roots = {str(p.resolve()) for p in paths if p.is_dir()}
+            gone = [d for d, r in manifest.items() if r.root in roots and d not in seen]
+            store.remove_docs(gone)
 
-        chunks_added = _write(store, embedder, todo, chunking, settings, progress)
-        if todo or gone:
-            store.bump_generation()
+            chunks_added = _write(writer, embedder, todo, chunking, settings, progress)
+            if todo or gone or orphans or writer.must_commit:
+                writer.commit()
 
-    if not found and not manifest:
+    if not seen and not manifest:
         raise EmptyCorpus(
-            f"No .txt, .md, .html or .pdf files found in {', '.join(map(str, paths))}; "
-            "point ingest at a folder of articles."
+            f"No usable articles in {', '.join(map(str, paths))} ({len(skipped)} skipped); "
+            "point ingest at a folder of .txt, .md, .html or .pdf files."
         )
     return IngestReport(
         added=sum(1 for _, _, upd in todo if not upd),
@@ -94,8 +106,53 @@ def ingest(
     )
 
 
+class _Writer:
+    """Where one ingest run writes: a private copy of a local index, published at checkpoints
+    and at the end; or a Chroma server, where a checkpoint only bumps the generation."""
+
+    def __init__(self, settings: Settings, embedder_name: str, checkpoint_s: float) -> None:
+        self._settings, self._name, self._every = settings, embedder_name, checkpoint_s
+        self._ws = None if settings.chroma_url else Workspace(settings)
+        path = self._ws.open() if self._ws else None
+        self.store: Store = open_store(settings, embedder_name, create=True, path=path)
+        # An old-layout index moves to the versioned one; on a server a killed run may have
+        # committed articles after its last generation bump: readers must hear of them.
+        self.must_commit = bool(self._ws and self._ws.migrated) or self._ws is None
+        self._since = time.monotonic()
+        self._done = False
+
+    def checkpoint(self) -> None:
+        """Between batches: publish what is written if the last publication is old enough."""
+        if time.monotonic() - self._since < self._every:
+            return
+        self.store.bump_generation()
+        if self._ws is not None:
+            self._ws.publish(self.store.close, keep_working=True)
+            self.store = open_store(self._settings, self._name, create=True, path=self._ws.work)
+            self.must_commit = False
+        self._since = time.monotonic()
+
+    def commit(self) -> None:
+        self.store.bump_generation()
+        if self._ws is not None:
+            self._ws.publish(self.store.close, keep_working=False)
+        else:
+            self.store.close()
+        self._done = True
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if not self._done:  # nothing to publish, or an error: what was published stays
+            self.store.close()
+            if self._ws is not None:
+                self._ws.discard()
+
+
 def _write(
-    store: Store,
+    writer: _Writer,
     embedder: Embedder,
     todo: list[tuple[Article, str, bool]],
     chunking: str,
@@ -111,6 +168,7 @@ def _write(
     bar = _bar(sum(len(c) for _, _, c in planned), "embedding", progress, unit="chunk")
     i = 0
     while i < len(planned):
+        store = writer.store
         batch = [planned[i]]
         size = len(planned[i][2])
         i += 1
@@ -148,6 +206,8 @@ def _write(
         )
         total += len(nodes)
         bar.update(len(nodes))
+        if i < len(planned):
+            writer.checkpoint()
     bar.close()
     return total
 

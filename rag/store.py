@@ -6,6 +6,10 @@ Two collections per embedding model, so vectors of different models never mix:
 record per article (full text, metadata, hash). A document's manifest record is
 written only after all its chunks, so a crash mid-write leaves an article whose
 chunks are ignored at query time and replaced on the next ingest.
+
+On disk, readers and the writer never share a folder: the writer works on a private
+copy and publishes it with an atomic rename (``snapshots.py``); a reader holds a lease
+on the version it opened and reopens when a newer one is published (``superseded``).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from urllib.parse import urlparse
 
 from .errors import ConfigError, EmbedderMismatch, IndexLocked, IndexMissing
 from .settings import Settings
+from .snapshots import Lease, lease, live_dir
 
 _META_ID = "__meta__"
 
@@ -47,10 +52,13 @@ class DocRecord:
 class Store:
     """Chroma collections for one embedding model. Open with :func:`open_store`."""
 
-    def __init__(self, client: Any, settings: Settings, embedder_name: str, create: bool) -> None:
+    def __init__(self, client: Any, settings: Settings, embedder_name: str, create: bool,
+                 path: Path | None = None, lease: Lease | None = None) -> None:
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.settings = settings
+        self.path = path  # the folder Chroma has open (None for a Chroma server)
+        self._lease = lease
         base = _collection_name(f"{settings.collection}__{embedder_name}")
         self.chunks_name, self.docs_name = base, _collection_name(base + "__docs")
         self._client = client
@@ -76,6 +84,20 @@ class Store:
                     ) from exc
                 raise IndexMissing(no_index_message(settings)) from exc
         self.vectors = ChromaVectorStore(chroma_collection=self.chunks)
+
+    def superseded(self) -> bool:
+        """True when a newer version of a local index was published since this one opened."""
+        if self.settings.chroma_url or self.path is None:
+            return False
+        return live_dir(self.settings) != self.path
+
+    def close(self) -> None:
+        """Let go of Chroma's files and of the lease on them (idempotent)."""
+        close = getattr(self._client, "close", None)
+        if close is not None:
+            close()
+        if self._lease is not None:
+            self._lease.release()
 
     def collection_names(self) -> list[str]:
         return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
@@ -130,6 +152,22 @@ class Store:
     def chunk_ids_of(self, doc_id: str) -> list[str]:
         return list(self.chunks.get(where={"document_id": doc_id}, include=[])["ids"])
 
+    def orphan_chunk_ids(self, manifest: dict[str, DocRecord]) -> list[str]:
+        """Chunks no committed article owns (left by a writer killed mid-update or mid-removal)."""
+        live = {(d, r.sha256[:12]) for d, r in manifest.items()}
+        orphans: list[str] = []
+        total = self.chunks.count()
+        for offset in range(0, total, 5000):
+            got = self.chunks.get(include=["metadatas"], limit=5000, offset=offset)
+            for cid, meta in zip(got["ids"], got["metadatas"] or []):
+                if ((meta or {}).get("document_id"), (meta or {}).get("sha")) not in live:
+                    orphans.append(cid)
+        return orphans
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 5000):
+            self.chunks.delete(ids=ids[start:start + 5000])
+
 
 def doc_id_for(root: str, source: str) -> str:
     """Stable id of an article: its folder and its path inside it."""
@@ -138,8 +176,8 @@ def doc_id_for(root: str, source: str) -> str:
     return hashlib.sha1(f"{root}\0{source}".encode()).hexdigest()[:20]
 
 
-def open_client(settings: Settings) -> Any:
-    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient``."""
+def open_client(settings: Settings, path: Path | None = None) -> Any:
+    """A Chroma client: ``HttpClient`` when ``chroma_url`` is set, else ``PersistentClient`` on ``path``."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -158,16 +196,28 @@ def open_client(settings: Settings) -> Any:
                 f"start it with: chroma run --path DIR --host 127.0.0.1 --port {url.port or 8000}"
             ) from None
         return client
-    return chromadb.PersistentClient(path=str(settings.index_dir), settings=chroma_settings)
+    return chromadb.PersistentClient(path=str(path or settings.index_dir), settings=chroma_settings)
 
 
-def open_store(settings: Settings, embedder_name: str, *, create: bool) -> Store:
-    """Open (or, for writers, create) the store. Readers get ``IndexMissing`` when there is none."""
-    if not create and not settings.chroma_url and not (settings.index_dir / "chroma.sqlite3").exists():
+def open_store(settings: Settings, embedder_name: str, *, create: bool, path: Path | None = None) -> Store:
+    """Open the store. Readers (``create=False``) get the published version of a local index,
+    or ``IndexMissing``; the writer passes its private folder (``snapshots.Workspace``) as ``path``.
+    """
+    if settings.chroma_url:
+        return Store(open_client(settings), settings, embedder_name, create)
+    if create:
+        if path is None:
+            raise ValueError("a writer opens its workspace: open_store(..., create=True, path=ws.open())")
+        return Store(open_client(settings, path), settings, embedder_name, create, path)
+    held = lease(settings)
+    if held is None:
         raise IndexMissing(no_index_message(settings))
-    if create and not settings.chroma_url:
-        settings.index_dir.mkdir(parents=True, exist_ok=True)
-    return Store(open_client(settings), settings, embedder_name, create)
+    live, reader_lease = held
+    try:
+        return Store(open_client(settings, live), settings, embedder_name, create, live, reader_lease)
+    except BaseException:
+        reader_lease.release()
+        raise
 
 
 def where(settings: Settings) -> str:
