@@ -15,7 +15,6 @@ MiniLM's 256-wordpiece window, so no text goes unembedded.
 from __future__ import annotations
 
 import functools
-import re
 
 import tiktoken
 
@@ -44,9 +43,10 @@ def chunk_article(article: Article, *, max_tokens: int = 160, overlap: int = 32)
     chunks: list[Chunk] = []
     i = 0
     while i < len(spans):
+        # +1 per sentence: the whitespace joining sentences is a token of its own.
         j, used = i, 0
-        while j < len(spans) and (j == i or used + sizes[j] <= max_tokens):
-            used += sizes[j]
+        while j < len(spans) and (j == i or used + sizes[j] + 1 <= max_tokens):
+            used += sizes[j] + 1
             j += 1
         start, end = spans[i][0], spans[j - 1][1]
         chunks.append(Chunk(article.source, len(chunks), start, end, text[start:end]))
@@ -54,8 +54,8 @@ def chunk_article(article: Article, *, max_tokens: int = 160, overlap: int = 32)
             break
         # Step back over trailing sentences that fit in the overlap, but always advance.
         k, back = j, 0
-        while k - 1 > i and back + sizes[k - 1] <= overlap:
-            back += sizes[k - 1]
+        while k - 1 > i and back + sizes[k - 1] + 1 <= overlap:
+            back += sizes[k - 1] + 1
             k -= 1
         i = k
     return chunks
@@ -69,19 +69,19 @@ def _split_long(text: str, spans: list[tuple[int, int]], max_tokens: int) -> lis
         if n <= max_tokens:
             out.append((s, e))
             continue
-        # ~4 characters per token: cut into pieces of about max_tokens tokens.
-        step = max(40, max_tokens * 3)
         pos = s
         while pos < e:
-            cut = min(e, pos + step)
-            if cut < e:
-                space = text.rfind(" ", pos + step // 2, cut)
-                cut = space if space > pos else cut
-            piece = (pos, cut)
-            while piece[0] < piece[1] and text[piece[0]].isspace():
-                piece = (piece[0] + 1, piece[1])
-            if piece[1] > piece[0]:
-                out.append(piece)
+            cut = e
+            # Shrink the piece until it fits: cut at the last space before ~3 chars/token.
+            while count_tokens([text[pos:cut]])[0] > max_tokens:
+                limit = pos + max(1, min(cut - pos - 1, max_tokens * 3))
+                space = text.rfind(" ", pos + 1, limit)
+                cut = space if space > pos else limit
+            piece_start = pos
+            while piece_start < cut and text[piece_start].isspace():
+                piece_start += 1
+            if cut > piece_start:
+                out.append((piece_start, cut))
             pos = cut
     return out
 
@@ -92,5 +92,3 @@ def embed_text(title: str, chunk_text: str) -> str:
         return f"{title}\n{chunk_text}"
     return chunk_text
 
-
-_WS = re.compile(r"\s+")

@@ -228,8 +228,8 @@ def find_date(text: str, head_chars: int = 600) -> str | None:
 
 
 _BYLINE = re.compile(
-    r"^\s*(?:Written by|By|Words by|Reporting by)[:\s]+"
-    r"((?:[A-Z][\w.'’\-]+)(?:\s+[A-Z][\w.'’\-]+){0,3})\s*$",
+    r"^[ \t]*(?:Written by|By|Words by|Reporting by)[: \t]+"
+    r"((?:[A-Z][\w.'’\-]+)(?:[ \t]+[A-Z][\w.'’\-]+){0,3})[ \t]*$",
     re.MULTILINE,
 )
 

@@ -125,5 +125,6 @@ def _convert(name: str, type_name: str, raw: Any) -> Any:
         if type_name == "float":
             return float(raw)
     except ValueError:
-        raise ConfigError(f"Setting {name} expects a {type_name}, got {raw!r}.") from None
+        kind = {"int": "an integer", "float": "a number"}.get(type_name, type_name)
+        raise ConfigError(f"RAG_{name.upper()} expects {kind}, got {raw!r}.") from None
     return raw

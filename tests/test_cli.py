@@ -1,0 +1,81 @@
+"""The command line, run as a user runs it: real processes, the JSON contract, clean errors."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+
+from rag import Settings
+
+CONTRACT = {"question", "answer", "abstained", "mode", "citations", "passages", "timings_ms"}
+
+
+def rag(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "rag", *args], cwd=ROOT, capture_output=True, text=True,
+                          input=stdin, timeout=300, env={**os.environ, **(env or {})})
+
+
+def test_ask_json_contract(seed_settings: Settings) -> None:
+    out = rag("ask", "Who signed the plan for bilateral military cooperation for 2025?", "--json",
+              "--index", str(seed_settings.index_dir), "--mode", "extractive")
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    assert set(obj) >= CONTRACT and obj["mode"] == "extractive"
+    assert set(obj["timings_ms"]) >= {"retrieve", "answer", "total"}
+    text = (ROOT / "seeds" / obj["citations"][0]["source"]).read_text(encoding="utf-8")
+    for c in obj["citations"]:
+        assert set(c) == {"n", "source", "title", "date", "start", "end", "quote"}
+        assert text[c["start"]:c["end"]] == c["quote"] or c["source"] != obj["citations"][0]["source"]
+    for p in obj["passages"]:
+        assert set(p) >= {"source", "start", "end", "score", "text"}
+
+
+def test_batch_echoes_ids_in_order(seed_settings: Settings, tmp_path: Path) -> None:
+    batch = tmp_path / "b.jsonl"
+    batch.write_text("\n".join([
+        json.dumps({"id": "a", "question": "When was the Tirana memorandum signed?"}),
+        json.dumps({"id": 7, "question": ""}),
+        "not json",
+        json.dumps({"id": "c", "question": "What is the capital of Australia?"}),
+    ]) + "\n", encoding="utf-8")
+    out = rag("ask", "--json", "--batch", str(batch), "--index", str(seed_settings.index_dir))
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 7, None, "c"]
+    assert set(rows[0]) >= CONTRACT and "empty" in rows[1]["error"] and "line 3" in rows[2]["error"]
+    assert rows[3]["abstained"] is True
+
+
+def test_errors_are_one_clear_line(seed_settings: Settings, tmp_path: Path) -> None:
+    cases = [
+        (("ask", "anything", "--index", str(tmp_path / "none")), "python -m rag ingest seeds"),
+        (("ask", "x" * 50_000, "--index", str(seed_settings.index_dir)), "limit is 2,000"),
+        (("ask", "bad\x07question", "--index", str(seed_settings.index_dir)), "control characters"),
+        (("ingest", str(tmp_path / "missing-folder"), "--index", str(tmp_path / "i2")), "No usable articles"),
+    ]
+    for args, message in cases:
+        out = rag(*args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert message in out.stderr and "Traceback" not in out.stderr
+        assert out.stderr.splitlines()[-1].startswith("error: ")
+
+
+def test_bad_setting_from_environment(seed_settings: Settings) -> None:
+    out = rag("list", "--index", str(seed_settings.index_dir), env={"RAG_TOP_K": "many"})
+    assert out.returncode == 2
+    assert out.stderr == "error: RAG_TOP_K expects an integer, got 'many'.\n"
+
+
+def test_ingest_then_list(tmp_path: Path) -> None:
+    index = tmp_path / "idx"
+    out = rag("ingest", str(ROOT / "seeds"), "--index", str(index))
+    assert out.returncode == 0, out.stderr
+    assert "5 documents (5 added" in out.stdout
+    again = rag("ingest", str(ROOT / "seeds"), "--index", str(index))
+    assert "5 unchanged" in again.stdout and "0 chunks embedded" in again.stdout
+    listing = rag("list", "--index", str(index))
+    lines = listing.stdout.splitlines()
+    assert len(lines) == 5 and "2025-03-24" in listing.stdout and "2025-03-26" in listing.stdout
