@@ -38,14 +38,16 @@ def markdown(report: Mapping[str, Any]) -> str:
     meta, default = report["meta"], report["default"]
     s = report["configs"][default]
     gate = {c["key"]: c for c in (report.get("gate") or {}).get("checks", [])}
-    answered = "retrieval and answers" if all(c["answers_scored"] for c in report["configs"].values()) \
-        else "retrieval only"
+    others = [c for name, c in report["configs"].items() if name != default]
+    scope = ("" if not others else " The other configurations are scored on "
+             + ("retrieval and answers." if all(c["answers_scored"] for c in others) else "retrieval only."))
     out = [f"# Evaluation report: {meta.get('questions_file', 'questions')}", "",
            f"{meta['questions']} questions, mode {meta['mode']} (used: {', '.join(meta['modes_used'])}), "
            f"top k = {meta['k']}, embedder {meta.get('embedder', '?')}, corpus "
            f"{', '.join(meta.get('corpus', []))}, {meta['created']} ({meta['seconds']} s).", "",
-           f"Default configuration: **{default}**, answered and scored in full; the other configurations "
-           f"are scored on {answered}. Citation support is judged by `{meta['support_judge']}`.", ""]
+           f"Default configuration: **{default}**, answered and scored in full.{scope} "
+           f"Citation support is judged by `{meta['support_judge']}`. Answers with a notice (e.g. an LLM "
+           f"fallback): {s['answers']['notices']}; questions the engine refused: {s['answers']['errors']}.", ""]
     if report.get("gate"):
         g = report["gate"]
         out += [f"Gate ({g['file']}): **{'passed' if g['passed'] else 'FAILED'}**.", ""]

@@ -234,6 +234,7 @@ def summarise(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     answers: dict[str, Any] = {key: m.mean(float(bool(r[flag.get(key, "correct")])) for r in rs)
                                for key, rs in subsets.items()}
     answers.update(questions=len(answered), errors=sum("error" in r for r in records),
+                   notices=sum(bool(r.get("notice")) for r in answered),
                    n={key: len(rs) for key, rs in subsets.items()})
     given = [r for r in answered if not r["abstained"]]
     n_cites = sum(r["citations"] for r in given)
