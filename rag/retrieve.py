@@ -151,9 +151,10 @@ class HybridRetriever:
         if mask is not None and not mask.any():
             return []
         try:
+            # n_threads=0 runs in this thread; 1 would start a thread pool on every query.
             idx, scores = self._bm25.bm25.retrieve(tokens, k=min(n, len(self.ids)),
                                                    weight_mask=mask, show_progress=False,
-                                                   n_threads=1)
+                                                   n_threads=0)
         except (ValueError, IndexError):  # every query token unknown to the corpus
             return []
         return [(int(i), float(s)) for i, s in zip(idx[0], scores[0]) if s > 0]
