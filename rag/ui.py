@@ -12,34 +12,15 @@ escapes every piece of article and user text).
 
 from __future__ import annotations
 
-import re
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from .engine import ChatSession, Engine
-from .errors import RagError
-from .feedback import FeedbackStore, feedback_path
-from .render import (
-    CSS,
-    answer_html,
-    article_html,
-    articles_html,
-    error_html,
-    escape,
-    message_html,
-    sources_html,
-    timings_html,
-)
-from .retrieve import Filter
+from .engine import Engine
+from .render import CSS, timings_html
 from .settings import Settings
-from .types import Answer
-from .ui_upload import UPLOAD_SUFFIXES, store_uploads, upload_limit, uploads_dir
+from .ui_chat import HINT, SOURCES_EMPTY, ChatApp
+from .ui_upload import UPLOAD_SUFFIXES, upload_limit
 
 EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
     "How many joint activities does the Serbia-Hungary plan include?",
@@ -49,11 +30,6 @@ EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
 )
 CONCURRENCY = 2  # answers computed at once (the machine this runs on has 2 cores)
 QUEUE_SIZE = 64  # requests waiting beyond that are refused with a clear error
-STREAM_STEPS = 30  # a finished answer is revealed in at most this many steps...
-STREAM_STEP_S = 0.03  # ...this far apart, when the engine cannot stream tokens itself
-_PROGRESS = gr.Progress()  # marks the upload handler's progress parameter for Gradio
-SOURCES_EMPTY = '<p class="hint">The sources of each answer appear here.</p>'
-HINT = '<p class="hint">Click a [n] in an answer, or a source card, to open the article at the quote.</p>'
 
 SOURCES_JS = """
 const open = (turn, n) => trigger('cite', {turn: Number(turn), n: Number(n)});
@@ -85,14 +61,6 @@ element.addEventListener('click', (e) => {
   if (b) trigger('pick', {source: b.dataset.source});
 });
 """
-
-
-@dataclass
-class ChatState:
-    """One browser session's conversation: the answers shown, in order."""
-
-    session: ChatSession
-    answers: list[Answer] = field(default_factory=list)
 
 
 def answer_modes(settings: Settings) -> tuple[list[str], str]:
@@ -131,172 +99,6 @@ def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
     if block:
         demo.block_thread()
     return str(url)
-
-
-class ChatApp:
-    """The event handlers; one instance shares the engine between all sessions."""
-
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings = engine, settings
-        self.feedback = FeedbackStore(feedback_path(settings))
-        self._ingest_lock = threading.Lock()
-
-    # -- chat -----------------------------------------------------------------------------
-    def respond(self, message: str, history: list[dict[str, Any]] | None, state: ChatState | None,
-                mode: str, k: float, sources: list[str] | None) -> Iterator[tuple[Any, ...]]:
-        """Ask the engine; stream the answer into the chat, then fill the sources panel."""
-        t0 = time.perf_counter()
-        state = state or ChatState(self.engine.chat())
-        history = list(history or [])
-        question = (message or "").strip()
-        if not question:
-            raise gr.Error("Type a question first.")
-        turn = len(state.answers)
-        history += [{"role": "user", "content": escape(question)},
-                    {"role": "assistant", "content": '<p class="pending">Searching the articles…</p>'}]
-        yield "", history, gr.skip(), HINT, gr.skip(), state
-        options = {"k": int(k) if k else None, "filter": Filter(tuple(sources or ())) or None,
-                   "mode": mode or None}
-        answer: Answer | None = None
-        partial = ""
-        try:
-            for item in self._stream(state, question, options):
-                if isinstance(item, Answer):
-                    answer = item
-                    break
-                partial += item
-                history[-1] = {"role": "assistant", "content": f"<p>{answer_html(partial, (), turn=turn)}</p>"}
-                yield "", history, gr.skip(), gr.skip(), gr.skip(), state
-        except RagError as exc:
-            history[-1] = {"role": "assistant", "content": error_html(str(exc))}
-            yield "", history, gr.skip(), gr.skip(), gr.skip(), state
-            return
-        assert answer is not None
-        state.answers.append(answer)
-        history[-1] = {"role": "assistant", "content": message_html(answer, turn=turn)}
-        timings = {**answer.timings_ms, "ui (whole turn)": (time.perf_counter() - t0) * 1000}
-        yield ("", history, sources_html(answer, self._texts(answer), turn=turn), HINT,
-               timings_html(timings), state)
-
-    def _stream(self, state: ChatState, question: str, options: dict[str, Any]) -> Iterator[str | Answer]:
-        """Text deltas, then the final ``Answer``. LLM tokens come from ``stream`` as they are
-        written; an answer that arrives whole (extractive mode) is revealed progressively."""
-        stream = getattr(state.session, "stream", None)
-        answer: Answer | None = None
-        streamed = False
-        for item in stream(question, **options) if stream else ():
-            if isinstance(item, Answer):
-                answer = item
-                break
-            if isinstance(item, str):
-                streamed = True
-                yield item
-        if answer is None:
-            answer = state.session.ask(question, **options)
-        if not streamed:
-            pieces = re.findall(r"\S+\s*", answer.text)
-            size = max(1, -(-len(pieces) // STREAM_STEPS))
-            for i in range(0, len(pieces), size):
-                yield "".join(pieces[i:i + size])
-                time.sleep(STREAM_STEP_S)
-        yield answer
-
-    def _texts(self, answer: Answer) -> dict[str, str]:
-        texts: dict[str, str] = {}
-        for c in answer.citations:
-            if c.source not in texts:
-                try:
-                    texts[c.source] = self.engine.article_text(c.source)
-                except RagError:
-                    texts[c.source] = ""
-        return texts
-
-    def open_citation(self, state: ChatState | None, evt: gr.EventData) -> tuple[str, str]:
-        """A click on ``[n]`` (or its card): that answer's sources, and the article at the quote."""
-        turn, n = int(evt.turn), int(evt.n)
-        if state is None or not 0 <= turn < len(state.answers):
-            return gr.skip(), error_html("This answer is no longer in this session; ask again.")
-        answer = state.answers[turn]
-        cite = next((c for c in answer.citations if c.n == n), None)
-        if cite is None:
-            return gr.skip(), error_html(f"Answer {turn + 1} has no citation [{n}].")
-        try:
-            text = self.engine.article_text(cite.source)
-        except RagError as exc:
-            return gr.skip(), error_html(str(exc))
-        label = f"quote [{n}]"
-        if text[cite.start:cite.end] != cite.quote:
-            label += " (the article changed since this answer; the highlight may be off)"
-        info = next((a for a in self.engine.articles() if a.source == cite.source), None)
-        return (sources_html(answer, {cite.source: text} | self._texts(answer), turn=turn),
-                article_html(info, cite.source, text, (cite.start, cite.end), label=label))
-
-    def clear(self) -> tuple[Any, ...]:
-        return [], SOURCES_EMPTY, HINT, timings_html({}), None
-
-    def like(self, state: ChatState | None, history: list[dict[str, Any]] | None,
-             evt: gr.LikeData) -> None:
-        """Store a thumbs up/down with the question, the answer and its citations."""
-        rating = {True: "up", False: "down", "Like": "up", "Dislike": "down"}.get(evt.liked)
-        index = evt.index if isinstance(evt.index, int) else evt.index[0]
-        turn = sum(1 for m in (history or [])[:index] if m.get("role") == "assistant")
-        if rating is None or state is None or not 0 <= turn < len(state.answers):
-            return
-        self.feedback.record(state.answers[turn], rating, turn=turn)
-        gr.Info(f"Thanks: feedback saved to {self.feedback.path.name}.")
-
-    # -- articles -------------------------------------------------------------------------
-    def article_views(self) -> tuple[str, Any]:
-        """The articles table and the filter's choices, as the index is now."""
-        return articles_html(self.engine.articles()), gr.update(choices=self.choices())
-
-    def choices(self) -> list[tuple[str, str]]:
-        return [(f"{a.title} ({a.source})", a.source) for a in self.engine.articles()]
-
-    def pick(self, evt: gr.EventData) -> str:
-        source = str(evt.source)
-        try:
-            text = self.engine.article_text(source)
-        except RagError as exc:
-            return error_html(str(exc))
-        info = next((a for a in self.engine.articles() if a.source == source), None)
-        return article_html(info, source, text)
-
-    def upload(self, files: list[str] | None, progress: gr.Progress = _PROGRESS) -> tuple[Any, ...]:
-        """Check, store and ingest uploaded articles (incrementally); say what happened."""
-        paths = [Path(f) for f in files or []]
-        if not paths:
-            return ("<p>Choose .txt, .md or .html files to add.</p>", gr.skip(), gr.skip(), None)
-        progress(0.1, desc="Checking files")
-        stored, rejected = store_uploads(paths, self.settings)
-        lines = [f'<p class="error">Rejected {escape(r)}.</p>' for r in rejected]
-        if stored:
-            progress(0.3, desc=f"Indexing {len(stored)} file(s)")
-            try:
-                with self._ingest_lock:
-                    report = self.engine.ingest([uploads_dir(self.settings)], log=lambda _: None)
-            except RagError as exc:
-                lines.append(f'<p class="error">{escape(str(exc))}</p>')
-            else:
-                names = ", ".join(escape(p.name) for p in stored)
-                lines.append(f"<p>Indexed {names}: {report.added} added, {report.updated} updated, "
-                             f"{report.unchanged} unchanged, {report.chunks_added} chunks embedded "
-                             f"in {report.seconds:.1f} s.</p>")
-                lines += [f'<p class="error">Skipped {escape(Path(s.path).name)}: {escape(s.reason)}.</p>'
-                          for s in report.skipped]
-        progress(1.0, desc="Done")
-        table, choices = self.article_views()
-        return "".join(lines), table, choices, None
-
-    def ask_api(self, question: str, k: int = 0, sources: list[str] | None = None,
-                mode: str = "") -> dict[str, Any]:
-        """Answer ``question`` from the articles; returns the JSON contract of ``python -m rag ask --json``."""
-        try:
-            answer = self.engine.ask(question, k=k or None, filter=Filter(tuple(sources or ())) or None,
-                                     mode=mode or None)
-        except RagError as exc:
-            raise gr.Error(str(exc)) from None
-        return answer.to_dict()
 
 
 def _example_text(evt: gr.SelectData) -> str:

