@@ -28,7 +28,7 @@ EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
     "Where was the Croatia, Albania and Kosovo defence memorandum signed?",
     "What is the capital of France?",
 )
-CONCURRENCY = 2  # answers computed at once (the machine this runs on has 2 cores)
+CONCURRENCY = 2  # answers computed at once, over all ways of asking (this machine has 2 cores)
 QUEUE_SIZE = 64  # requests waiting beyond that are refused with a clear error
 
 SOURCES_JS = """
@@ -148,12 +148,13 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
             status = gr.HTML("", elem_id="upload-status", js_on_load=None)
             browse = gr.HTML("", elem_id="browse-viewer", js_on_load=None, max_height=520)
 
+        answering: dict[str, Any] = {"concurrency_limit": CONCURRENCY, "concurrency_id": "answer"}
         ask_in = [box, chatbot, state, mode, k, only]
         ask_out = [box, chatbot, sources, viewer, timings, state]
-        box.submit(app.respond, ask_in, ask_out, api_name="respond")
-        send.click(app.respond, ask_in, ask_out, api_visibility="private")
+        box.submit(app.respond, ask_in, ask_out, api_name="respond", **answering)
+        send.click(app.respond, ask_in, ask_out, api_visibility="private", **answering)
         chatbot.example_select(_example_text, None, box, api_visibility="private",
-                               queue=False).then(app.respond, ask_in, ask_out, api_visibility="private")
+                               queue=False).then(app.respond, ask_in, ask_out, api_visibility="private", **answering)
         clear.click(app.clear, None, [chatbot, sources, viewer, timings, state], api_visibility="private",
                     queue=False)
         chatbot.clear(app.clear, None, [chatbot, sources, viewer, timings, state], api_visibility="private",
@@ -164,5 +165,5 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
         files.upload(app.upload, files, [status, articles, only, files], api_name="upload",
                      concurrency_limit=1, concurrency_id="ingest")
         demo.load(app.article_views, None, [articles, only], api_visibility="private")
-        gr.api(app.ask_api, api_name="ask")
+        gr.api(app.ask_api, api_name="ask", **answering)
     return demo

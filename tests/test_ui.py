@@ -163,6 +163,17 @@ def test_safe_launch_defaults(tmp_path: Path) -> None:
     assert answer_modes(settings.replace(openai_base_url="http://127.0.0.1:9")) == (["extractive", "llm"], "llm")
 
 
+def test_every_way_of_asking_shares_one_bounded_queue(engine, seed_settings) -> None:  # type: ignore[no-untyped-def]
+    from rag.ui import CONCURRENCY, build_ui
+
+    demo = build_ui(engine, seed_settings)
+    answering = [fn for fn in demo.fns.values() if fn.name in ("respond", "ask_api")]
+    assert len(answering) == 4  # Enter, the Ask button, an example, and the /ask API
+    assert {(fn.concurrency_id, fn.concurrency_limit) for fn in answering} == {("answer", CONCURRENCY)}
+    public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
+    assert public == ["ask", "respond", "upload"]
+
+
 # -- the real app, through gradio_client ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
@@ -241,10 +252,27 @@ def test_upload_then_ask_about_it(client, server: AppServer, tmp_path: Path) -> 
     assert out["citations"][0]["source"] == "zorblat.txt" and "17" in out["citations"][0]["quote"]
     status, *_ = client.predict([handle_file(article)], api_name="/upload")
     assert "0 added, 0 updated, 1 unchanged, 0 chunks embedded" in status  # incremental
+    page = tmp_path / "quux.html"
+    page.write_text("<html><head><title>Quuxley harbour</title><script>alert(1)</script></head><body>"
+                    "<h1>Quuxley harbour</h1><p>The Quuxley harbour authority hired 42 new pilots "
+                    "&lt;img src=x onerror=alert(2)&gt; this spring.</p></body></html>", encoding="utf-8")
+    status, table, *_ = client.predict([handle_file(page)], api_name="/upload")
+    assert "Indexed quux.html: 1 added" in status and "Quuxley harbour" in table
+    out = client.predict("How many new pilots did the Quuxley harbour authority hire?", api_name="/ask")
+    assert out["citations"][0]["source"] == "quux.html" and "42" in out["citations"][0]["quote"]
     bad = tmp_path / "notes.csv"
     bad.write_text("a,b\n")
     with pytest.raises(AppError, match="Invalid file type"):
         client.predict([handle_file(bad)], api_name="/upload")
+    big = tmp_path / "big.txt"
+    big.write_text("word " * 20_000)  # 100 kB, over this server's 0.05 MB limit
+    with pytest.raises(ValueError, match="exceeds the maximum file size"):  # checked by the client...
+        client.predict([handle_file(big)], api_name="/upload")
+    with httpx.Client(base_url=server.url, timeout=30) as http:  # ...and by the server
+        http.post("login", data={"username": AUTH[0], "password": AUTH[1]})
+        r = http.post("gradio_api/upload", files={"files": ("big.txt", big.read_bytes())})
+        assert r.status_code == 413, (r.status_code, r.text[:200])
+    assert not (server.index / "uploads" / "big.txt").exists()
 
 
 def test_no_file_is_served_and_config_is_safe(server: AppServer) -> None:
