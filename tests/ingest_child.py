@@ -2,13 +2,14 @@
 runs it, with knobs the CLI does not expose, and optional fault injection.
 
     python tests/ingest_child.py INDEX PATH... [--checkpoint-s S] [--batch-chunks N]
-                                 [--die-at HOOK:N] [--hold-lock]
+                                 [--die-at HOOK:N] [--pause-at HOOK:N]
 
 ``--die-at HOOK:N`` sends SIGKILL to this process at the N-th call of HOOK:
 ``put_docs`` (a batch's chunks are in Chroma, its manifest records are not),
 ``vectors_delete`` (during removal: manifest records gone, chunks not yet),
 ``publish_copy`` (half-way through copying a new version's files).
-``--hold-lock`` takes the writer lock and waits until stdin closes (a real lock holder).
+``--pause-at HOOK:N`` prints ``paused`` there instead and waits for a line on stdin: a
+real ingest, holding the writer lock with part of its work done, for as long as a test needs.
 Prints ``ingesting`` once imports are done, then the report's summary.
 """
 
@@ -25,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 
-def die_at(hook: str, n: int) -> None:
-    """Install fault injection: SIGKILL ourselves at the ``n``-th call of ``hook``."""
+def die_at(hook: str, n: int, *, pause: bool = False) -> None:
+    """Install fault injection: SIGKILL ourselves (or pause) at the ``n``-th call of ``hook``."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from rag import snapshots, store
@@ -35,7 +36,10 @@ def die_at(hook: str, n: int) -> None:
 
     def count() -> None:
         calls["n"] += 1
-        if calls["n"] >= n:
+        if calls["n"] == n and pause:
+            print("paused", flush=True)
+            sys.stdin.readline()
+        elif calls["n"] >= n and not pause:
             sys.stdout.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -80,25 +84,22 @@ def main() -> int:
     parser.add_argument("--checkpoint-s", type=float, default=None)
     parser.add_argument("--batch-chunks", type=int, default=None)
     parser.add_argument("--die-at", default=None)
-    parser.add_argument("--hold-lock", action="store_true")
+    parser.add_argument("--pause-at", default=None)
     args = parser.parse_args()
 
     from rag import RagError, Settings
 
     ingest_module = importlib.import_module("rag.ingest")  # ``rag.ingest`` is also the function
-    from rag.store import write_lock
 
     settings = Settings.from_env({}, index_dir=args.index)
-    if args.hold_lock:
-        with write_lock(settings):
-            print("locked", flush=True)
-            sys.stdin.read()
-        return 0
     if args.batch_chunks:
         ingest_module.BATCH_CHUNKS = args.batch_chunks
     if args.die_at:
         hook, _, n = args.die_at.partition(":")
         die_at(hook, int(n or 1))
+    if args.pause_at:
+        hook, _, n = args.pause_at.partition(":")
+        die_at(hook, int(n or 1), pause=True)
     kwargs = {} if args.checkpoint_s is None else {"checkpoint_s": args.checkpoint_s}
     print("ingesting", flush=True)
     try:
