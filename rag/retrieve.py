@@ -19,7 +19,6 @@ from llama_index.core.vector_stores.types import (
     MetadataFilter,
     MetadataFilters,
 )
-from llama_index.vector_stores.chroma.base import _to_chroma_filter
 
 from .chunk import embed_text
 from .embed import Embedder
@@ -128,8 +127,12 @@ class HybridRetriever:
         vec = self._embedder.embed([question])[0] if vector is None else vector
         # Ids and distances only: ChromaVectorStore.query also fetches and parses every hit's
         # text and metadata, which we already hold (about 2/3 of a dense query's time).
-        result = self._store.chunks.query(query_embeddings=[vec.tolist()], n_results=n,
-                                          where=_to_chroma_filter(flt.to_llama()) if flt else None,
+        where = None
+        if flt:
+            from llama_index.vector_stores.chroma.base import _to_chroma_filter  # imports chromadb
+
+            where = _to_chroma_filter(flt.to_llama())
+        result = self._store.chunks.query(query_embeddings=[vec.tolist()], n_results=n, where=where,
                                           include=["distances"])
         out = []
         for cid, dist in zip(result["ids"][0], (result["distances"] or [[]])[0]):
