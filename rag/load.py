@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -57,7 +58,10 @@ def load(found: Found, max_bytes: int) -> Article | Skipped:
     try:
         if found.path.is_symlink() and not found.path.resolve(strict=True).is_file():
             return Skipped(str(found.path), "symlink to something that is not a file")
-        size = found.path.stat().st_size
+        st = found.path.stat()
+        if not stat.S_ISREG(st.st_mode):  # reading a FIFO would wait forever for a writer
+            return Skipped(str(found.path), "not a regular file (a pipe, socket or device)")
+        size = st.st_size
         if size > max_bytes:
             return Skipped(str(found.path), f"{size / 1e6:.1f} MB is over the "
                            f"{max_bytes / 1e6:.0f} MB limit (raise RAG_MAX_FILE_MB)")
