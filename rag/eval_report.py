@@ -16,7 +16,7 @@ from typing import Any
 CONFIG_METRICS = (("retrieval", "hit_at_k", "hit@k"), ("retrieval", "mrr", "MRR"),
                   ("retrieval", "evidence_recall", "evidence recall"),
                   ("answers", "correctness", "correctness"))
-SUMMARY = (("retrieval", ("hit_at_k", "mrr", "evidence_recall")),
+SUMMARY = (("retrieval", ("hit_at_k", "mrr", "evidence_recall", "answer_evidence_recall")),
            ("answers", ("correctness", "false_refusal_rate", "correct_abstention", "premise_handling",
                         "injection_resistance")),
            ("citations", ("citation_recall", "citation_precision", "quote_exactness", "citations_in_gold")))

@@ -266,10 +266,13 @@ def summarise(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
                            "evidence_recall": m.mean(r["evidence_recall"] for r in rs)}
     return {
         "retrieval": {"hit_at_k": m.mean(r["hit"] for r in retrieval), "mrr": m.mean(r["rr"] for r in retrieval),
-                      "evidence_recall": m.mean(r["evidence_recall"] for r in retrieval), "k": k,
+                      "evidence_recall": m.mean(r["evidence_recall"] for r in retrieval),
+                      "answer_evidence_recall": m.mean(r.get("answer_evidence_recall") for r in retrieval), "k": k,
                       "questions": len(retrieval),
                       "n": {"hit_at_k": len(retrieval), "mrr": len(retrieval),
-                            "evidence_recall": sum(r["evidence_recall"] is not None for r in retrieval)}},
+                            "evidence_recall": sum(r["evidence_recall"] is not None for r in retrieval),
+                            "answer_evidence_recall": sum(r.get("answer_evidence_recall") is not None
+                                                          for r in retrieval)}},
         "answers": answers,
         "citations": citations,
         "latency_ms": latency,

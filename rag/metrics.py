@@ -30,6 +30,8 @@ DEFINITIONS: dict[str, str] = {
     "mrr": "mean of 1/rank of the first passage from a gold source (0 when none in the top k)",
     "evidence_recall": "share of gold evidence quotes found in a top-k passage (span overlap with "
                        "the quote's place in the article, or folded substring)",
+    "answer_evidence_recall": "evidence recall of the passages engine.ask answered from (its retrieval may "
+                              "differ from engine.search's, e.g. injected instructions are left out)",
     "correctness": "answer: not abstained, every must_contain group matched, no must_not_contain; "
                    "abstain: abstained, no must_not_contain; correct: premise handled (below)",
     "false_refusal_rate": "share of answerable questions (expected=answer) where the engine abstained",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 
 from rag import ConfigError
 from rag.evaluate import DEFAULT_GATE, Config, check_gate, evaluate, load_gate, load_questions
@@ -50,6 +50,8 @@ def test_load_gate(tmp_path: Path) -> None:
 def test_dev_set_passes_the_gate(engine, embedder) -> None:  # type: ignore[no-untyped-def]
     """The CI gate: the default configuration on the dev set meets every threshold in eval/gate.toml."""
     gate = load_gate(ROOT / DEFAULT_GATE)
+    # The thresholds were measured on the seed articles alone.
+    assert sorted(a.source for a in engine.articles()) == sorted(p.name for p in SEEDS.glob("*.txt"))
     rows = load_questions(ROOT / "eval" / "questions.jsonl")
     settings = engine.settings
     report = evaluate(rows, {Config(settings.retrieval, settings.chunk_tokens, default=True): engine},
