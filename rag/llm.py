@@ -143,10 +143,7 @@ class OpenAIChat:
                     return
                 events.put(("done", None))
                 return
-            except _Malformed:
-                events.put(("error", f"{self.label} sent a malformed reply"))
-                return
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (_Malformed, json.JSONDecodeError, UnicodeDecodeError):
                 events.put(("error", f"{self.label} sent a malformed reply"))
                 return
             except openai.APITimeoutError:

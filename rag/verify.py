@@ -41,7 +41,9 @@ LEAK_NGRAM = 6  # a sentence sharing this many consecutive words with the instru
 _NUMS = r"\d+(?:\s*(?:,|;|and|&)\s*\d+)*"
 _MARKER = re.compile(rf"\[\s*(?:passages?\s*)?({_NUMS})\s*\]", re.IGNORECASE)
 # A marker written after the sentence's full stop ("... 2025. [1]") belongs to that sentence.
-_TRAILING = re.compile(rf"([.!?])((?:\s*\[\s*(?:passages?\s*)?{_NUMS}\s*\])+)", re.IGNORECASE)
+# Markers that open the text (or a line) are prefixes: "[1] Serbia signed. [2] Hungary too."
+_TRAILING = re.compile(rf"([.!?])((?:[ \t]*\[\s*(?:passages?\s*)?{_NUMS}\s*\])+)", re.IGNORECASE)
+_LEADING = re.compile(rf"^\s*\[\s*(?:passages?\s*)?{_NUMS}\s*\]", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w’'\-]*")
@@ -98,7 +100,8 @@ class Verified:
 
 def split_claims(text: str, n_passages: int) -> list[Claim]:
     """Sentences of ``text`` with the passage numbers each cites (markers removed)."""
-    text = _TRAILING.sub(lambda m: m.group(2) + m.group(1), text)
+    if not _LEADING.match(text):
+        text = _TRAILING.sub(lambda m: m.group(2) + m.group(1), text)
     claims = []
     for s, e in sentence_spans(text):
         sentence = text[s:e]
