@@ -64,7 +64,8 @@ def markdown(report: Mapping[str, Any]) -> str:
         for c in report["gate"]["checks"]:
             value = c["value"] if isinstance(c["value"], int | float) else None
             out.append(f"| {c['key']} {'>=' if c['bound'] == 'min' else '<='} {c['limit']} | "
-                       f"{_f(value)} | {'ok' if c['passed'] else '**FAIL**'} |")
+                       f"{value if isinstance(value, int) else _f(value)} | "
+                       f"{'ok' if c['passed'] else '**FAIL**'} |")
     out += ["", "## Retrieval configurations", "",
             "| config | hit@k | MRR | evidence recall | correctness | false refusals | search p50 ms |",
             "|---|---|---|---|---|---|---|"]
@@ -147,7 +148,7 @@ def _chart_configs(report: Mapping[str, Any], path: Path) -> None:
     ax.set_xticklabels([n + ("*" if n == report["default"] else "") for n in names], fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_title("Retrieval configurations (* default)")
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(CONFIG_METRICS), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

@@ -164,15 +164,16 @@ def open_engines(configs: list[Config], settings: Settings, *, corpus: list[Path
 def _record(engine: Engine, row: Mapping[str, Any], answer: bool, mode: str | None,
             support: m.Support) -> dict[str, Any]:
     """Search (and, when ``answer``, ask) one question and score it."""
-    rec: dict[str, Any] = {"id": row["id"], "category": row["category"], "expected": row["expected"],
-                           "question": row["question"]}
+    rec: dict[str, Any] = {"id": row["id"], "category": row["category"], "expected": row["expected"]}
+    if answer:
+        rec["question"] = row["question"]
     gold = row["gold_sources"]
     scored = row["expected"] != "abstain" and bool(gold)
     articles = {s: _text(engine, s) for s in gold} if scored else {}
     try:
         t = time.perf_counter()
         passages = [p.to_dict() for p in engine.search(row["question"])]
-        rec["timings_ms"] = {"search": (time.perf_counter() - t) * 1000}
+        rec["timings_ms"] = {"search": round((time.perf_counter() - t) * 1000, 2)}
     except BadQuestion as exc:
         rec["error"], passages = str(exc), []
     sources = [p["source"] for p in passages]
