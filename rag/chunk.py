@@ -72,11 +72,18 @@ def _split_long(text: str, spans: list[tuple[int, int]], max_tokens: int) -> lis
         pos = s
         while pos < e:
             cut = e
+            # Counting the whole rest of a run-on "sentence" for every piece was quadratic (a
+            # 1 MB file without full stops took minutes): when a prefix alone is clearly over
+            # the budget, so is the rest, and shrinking starts from the prefix.
+            window = pos + max_tokens * 16
+            if window < e and count_tokens([text[pos:window]])[0] > max_tokens + 8:
+                cut = window
             # Shrink the piece until it fits: cut at the last space before ~3 chars/token.
-            while count_tokens([text[pos:cut]])[0] > max_tokens:
+            while (n := count_tokens([text[pos:cut]])[0]) > max_tokens:
                 limit = pos + max(1, min(cut - pos - 1, max_tokens * 3))
                 space = text.rfind(" ", pos + 1, limit)
-                cut = space if space > pos else limit
+                # No space (CJK, symbols): jump by the token ratio, not one character at a time.
+                cut = space if space > pos else pos + max(1, min(limit - pos, (cut - pos) * max_tokens // n))
             piece_start = pos
             while piece_start < cut and text[piece_start].isspace():
                 piece_start += 1

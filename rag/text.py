@@ -43,7 +43,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
             cut = m.end()
             if not _NEXT_START.match(text, cut, le):
                 continue
-            word = _WORD_BEFORE.search(text, ls, m.start() + 1)
+            # Look back a few characters only: searching from the line start made one long
+            # line (a whole article without line breaks) quadratic. Longer runs are no abbreviation.
+            word = _WORD_BEFORE.search(text, max(ls, m.start() - 40), m.start() + 1)
             if m.group().startswith(".") and word:
                 w = word.group(1).lower()
                 if w in _ABBREVIATIONS or (len(w) == 1 and w.isalpha()):
