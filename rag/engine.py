@@ -119,7 +119,7 @@ class Engine:
     # -- questions ----------------------------------------------------------------------
     def search(self, question: str, *, k: int | None = None, filter: Filter | None = None) -> list[Passage]:
         """The passages retrieval ranks best for ``question`` (no answer composed)."""
-        text = clean(question, self.settings.max_question_chars)
+        text = analyse(clean(question, self.settings.max_question_chars)).core
         self.refresh()
         return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
                                       method=self.settings.retrieval)

@@ -32,8 +32,9 @@ MAX_EMBED = 16  # sentences embedded per question for semantic similarity
 KEEP_RATIO = 0.8  # further sentences must score at least this share of the best
 TYPED = ("count", "money", "date", "person", "place")
 
-_MONTH = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sept?(ember)?"
-          r"|oct(ober)?|nov(ember)?|dec(ember)?")
+# "may" is a month only next to a day or year number ("1 May", "May 2025"), not the verb.
+_MONTH = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|(?<=\d )may|may(?= \d)|june?|july?|aug(ust)?"
+          r"|sept?(ember)?|oct(ober)?|nov(ember)?|dec(ember)?")
 _DATE = re.compile(rf"\b({_MONTH})\b|\b(19|20)\d\d\b|\b(monday|tuesday|wednesday|thursday|friday"
                    r"|saturday|sunday|yesterday|today|last (week|month|year)|this (week|month|year)"
                    r"|(\d+|few|several) (days|weeks|months|years) ago|since \d{4})\b")
@@ -45,12 +46,16 @@ _COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
 _MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(%|percent|per cent)|\b(euros?|dollars?|pounds?|forints?|dinars?|leks?"
                     r"|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp|bn|m)\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_PRONOUN = re.compile(r"^(He|She|They|It|This|These|Those|His|Her|Their)\b")
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 _ROLE = re.compile(r"\b(president|minister|prime minister|secretary|director|professor|general"
                    r"|leader|editor|spokes\w+|chairman|chief|ambassador|commander|chancellor|king"
                    r"|analyst|expert|official|officials|writer|author)\b")
 _NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w\-’']+(?:\s+[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w\-’']+)+")
-_PLACE = re.compile(r"\b(in|at|from|near|to)\s+[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w\-]+")
+_PLACE = re.compile(r"\b(in|at|from|near|to)\s+(the\s+)?[A-ZÀ-ÖØ-Þ\u0100-\u024f][\w\-]+")
+_SAYS = re.compile(r"\b([A-ZÀ-ÖØ-Þ\u0100-\u024f][\w\-’']{3,})\s+(also\s+)?(says|said|suggests|suggested|believes"
+                   r"|argues|argued|notes|noted|stated|states|described|describes|called|calls|told|added"
+                   r"|warned|claimed|claims|thinks|views|insists|insisted|emphasized|emphasised)\b")
 _REASON = re.compile(r"\b(because|due to|in response|response to|respond|aimed at|aims? to|in order to"
                      r"|as a way|so that|counter|reason|purpose|goal|intended|message|threat"
                      r"|as a result|seen as|perceived as|to demonstrate|to strengthen|to contain"
@@ -104,16 +109,19 @@ class Extractive:
             c.score = (0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim + 0.15 * c.kind_ok
                        + 0.15 * c.slot) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
+        if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
+            cands.sort(key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
         best = cands[0]
         best_context = max(c.ctx_cov for c in cands)
+        best_sim = max(c.sim for c in cands)
         if self.debug:
             self.last = cands
         # Word overlap and meaning can stand in for each other, but not both be weak.
-        if best_context + 1.5 * best.sim < MIN_EVIDENCE:
+        if best_context + 1.5 * best_sim < MIN_EVIDENCE:
             return Extraction((), "the closest passages cover too little of the question")
         if best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
             return Extraction((), "no sentence in the closest passages matches the question")
-        if q.kind in TYPED and not any(c.kind_ok for c in cands[:3]):
+        if q.kind in TYPED and not best.kind_ok:
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
         picks = [best]
         for kind in q.kinds[1:]:  # "Who signed it, and when?": one sentence for each part
@@ -133,6 +141,12 @@ class Extractive:
             other_article = all(passages[c.passage].source != passages[x.passage].source for x in picks)
             if new_terms or other_article:
                 picks.append(c)
+        # "He raised these concerns ..." needs the sentence that says who "he" is.
+        if _PRONOUN.match(best.quote):
+            before = [c for c in cands if c.passage == best.passage and c.end < best.start
+                      and c not in picks]
+            if before:
+                picks.insert(0, max(before, key=lambda c: c.end))
         return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks))
 
     debug = False
@@ -207,6 +221,7 @@ def _has_kind(q: Question, sentence: str, kind: str | None = None) -> bool:
         return bool(_DATE.search(low))
     if kind == "person":
         names = [m.group() for m in _NAME.finditer(sentence)]
+        names += [m.group(1) for m in _SAYS.finditer(sentence)]
         fresh = [n for n in names if not set(words(n)) <= set(q.entities)]
         roles = [m.group() for m in _ROLE.finditer(low) if stem(m.group().split()[-1]) not in q.terms]
         return bool(fresh or roles)

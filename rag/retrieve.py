@@ -28,6 +28,9 @@ from .text import STEMMER, fold
 from .types import Passage
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
+# MiniLM misses rare names and quoted phrases that BM25 finds, and gets worse as a corpus grows
+# (offline-stack.md): the keyword side gets the larger vote.
+DENSE_WEIGHT, BM25_WEIGHT = 0.7, 1.0
 SAME_ARTICLE_PENALTY = 0.8  # each extra passage from one article counts for a bit less
 
 
@@ -111,9 +114,9 @@ class HybridRetriever:
         dense = self.dense(question, depth, flt, vector) if method in ("hybrid", "dense") else []
         sparse = self.keyword(question, depth, flt) if method in ("hybrid", "bm25") else []
         fused: dict[int, float] = {}
-        for ranked in (dense, sparse):
+        for ranked, weight in ((dense, DENSE_WEIGHT), (sparse, BM25_WEIGHT)):
             for rank, (pos, _) in enumerate(ranked):
-                fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank + 1)
+                fused[pos] = fused.get(pos, 0.0) + weight / (RRF_K + rank + 1)
         dense_of, bm25_of = dict(dense), dict(sparse)
         order = sorted(fused, key=lambda p: -fused[p])
         return [
