@@ -78,13 +78,24 @@ class _Known:
 
 
 @pytest.fixture
+def reap():  # type: ignore[no-untyped-def]
+    """Register child processes; any still running when the test ends is killed."""
+    procs: list = []  # type: ignore[type-arg]
+    yield procs.append
+    for proc in procs:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(30)
+
+
+@pytest.fixture
 def index(seed_settings: Settings, tmp_path: Path) -> Path:
     """A copy of the seed index: there is always a published version that answers."""
     return copy_index(seed_settings.index_dir, tmp_path / "index")
 
 
-def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path, tmp_path: Path,
-                                                                      embedder) -> None:  # type: ignore[no-untyped-def]
+def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path, tmp_path: Path, embedder,
+                                                                      reap) -> None:  # type: ignore[no-untyped-def]
     settings = _settings(index)
     corpus = Corpus(tmp_path / "corpus", seed=11)
     corpus.add(12)
@@ -99,6 +110,7 @@ def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path,
         want = expected([SEEDS, corpus.root], settings)
         known.add(want)
         proc = child(index, SEEDS, corpus.root, args=("--checkpoint-s", "0.3", "--batch-chunks", "4"))
+        reap(proc)
         wait_for_line(proc, "ingesting")
         time.sleep(rng.uniform(0.2, delay))
         if not kill(proc):
@@ -127,7 +139,7 @@ def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path,
 
 @pytest.mark.parametrize("die_at", ["put_docs:2", "vectors_delete:1", "publish_copy:1"])
 def test_kill_at_a_chosen_point_changes_nothing_published(die_at: str, index: Path, tmp_path: Path,
-                                                          embedder) -> None:  # type: ignore[no-untyped-def]
+                                                          embedder, reap) -> None:  # type: ignore[no-untyped-def]
     """put_docs: chunks written, manifest not; vectors_delete: mid-removal; publish_copy: a
     version half-copied. Each leaves the published index exactly as it was."""
     settings = _settings(index)
@@ -138,6 +150,7 @@ def test_kill_at_a_chosen_point_changes_nothing_published(die_at: str, index: Pa
     before = _assert_clean(settings, expected([SEEDS, corpus.root], settings))
     corpus.mutate(change=1, remove=1, add=2)
     proc = child(index, SEEDS, corpus.root, args=("--batch-chunks", "4", "--die-at", die_at))
+    reap(proc)
     proc.wait(300)
     assert proc.returncode == -9, proc.stderr.read() if proc.stderr else ""
     if (index / "work").is_dir():  # as if Chroma had been killed mid-flush: torn segment files
@@ -158,7 +171,8 @@ def test_kill_at_a_chosen_point_changes_nothing_published(die_at: str, index: Pa
 
 
 @pytest.mark.slow
-def test_bbc_ingest_survives_20_kills(index: Path, embedder) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.timeout(4 * 3600)
+def test_bbc_ingest_survives_20_kills(index: Path, embedder, reap) -> None:  # type: ignore[no-untyped-def]
     """20 SIGKILLs at random moments of a real BBC ingest (checkpoints every 10 s); each time the
     index opens, answers and is consistent; the run after the last kill completes cleanly."""
     assert BBC.is_dir(), f"the BBC corpus is missing at {BBC}"
@@ -171,6 +185,7 @@ def test_bbc_ingest_survives_20_kills(index: Path, embedder) -> None:  # type: i
     t0 = time.monotonic()
     while kills < 20:
         proc = child(index, SEEDS, BBC, args=("--checkpoint-s", "10"))
+        reap(proc)
         wait_for_line(proc, "ingesting")
         delay = rng.uniform(5, 120)  # reading and chunking take the first ~30-60 s
         time.sleep(delay)
@@ -181,8 +196,10 @@ def test_bbc_ingest_survives_20_kills(index: Path, embedder) -> None:  # type: i
         snap = _assert_sound(settings, known.all, embedder)
         log.append({"kill": kills, "after_s": round(delay, 1), "articles": len(snap.manifest),
                     "chunks": len(snap.chunks), "check_s": round(time.monotonic() - t1, 1)})
+        print(json.dumps(log[-1]), flush=True)  # progress, with pytest -s
     t2 = time.monotonic()
     final = child(index, SEEDS, BBC, args=("--checkpoint-s", "10"))
+    reap(final)
     out, err = final.communicate(timeout=3600)
     assert final.returncode == 0, err[-2000:]
     snap = _assert_clean(settings, want)
