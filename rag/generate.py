@@ -71,20 +71,24 @@ class ExtractiveGenerator:
 class LLMGenerator:
     """Generate with a chat model, then keep only what the cited passages support.
 
-    Any endpoint failure, or an answer of which nothing survives verification, ends in the
-    extractive answer with a one-line ``notice``.
+    The extractive answer is computed first: where its evidence check abstains (the passages
+    lack the question's names or numbers, or the kind of answer asked for), so does this mode,
+    without asking the model. Any endpoint failure, or an answer of which nothing survives
+    verification, ends in that extractive answer with a one-line ``notice``.
     """
 
     mode = "llm"
 
-    def __init__(self, chat: ChatModel, embedder: Embedder, fallback: AnswerGenerator, *,
+    def __init__(self, chat: ChatModel, embedder: Embedder, extractive: AnswerGenerator, *,
                  max_tokens: int) -> None:
-        self.chat, self._embedder, self._fallback = chat, embedder, fallback
+        self.chat, self._embedder, self._extractive = chat, embedder, extractive
         self._max_tokens = max_tokens
 
     def stream(self, q: Question, passages: list[Passage], *, deadline: float) -> Iterator[Event]:
-        if not passages:
-            yield from self._fallback.stream(q, passages, deadline=deadline)
+        baseline = [e for e in self._extractive.stream(q, passages, deadline=deadline) if isinstance(e, Answer)][-1]
+        if baseline.abstained:
+            yield replace(baseline, notice="The evidence check found no answer in the articles; the LLM "
+                                           "was not asked.")
             return
         guard = LeakGuard(SYSTEM_PROMPT)
         draft: list[str] = []
@@ -97,7 +101,7 @@ class LLMGenerator:
                 if shown:
                     yield shown
         except LLMUnavailable as exc:
-            yield from self._fall_back(q, passages, f"LLM unavailable: {exc}; showing the extractive answer.")
+            yield replace(baseline, notice=f"LLM unavailable: {exc}; showing the extractive answer.")
             return
         rest = guard.flush()
         if rest:
@@ -105,8 +109,7 @@ class LLMGenerator:
         t1 = time.perf_counter()
         text = "".join(draft).strip()
         if not text:
-            yield from self._fall_back(q, passages, "The LLM returned an empty answer; showing the "
-                                       "extractive answer.")
+            yield replace(baseline, notice="The LLM returned an empty answer; showing the extractive answer.")
             return
         if is_abstention(text):
             reason = "the model found no answer in the retrieved passages"
@@ -118,10 +121,9 @@ class LLMGenerator:
         timings = {"llm": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000}
         counts = result.verification
         if not result.citations:
-            why = ("No sentence of the generated answer was supported by the passages it cited; "
-                      "showing the extractive answer.")
-            for event in self._fall_back(q, passages, why):
-                yield replace(event, verification=counts) if isinstance(event, Answer) else event
+            yield replace(baseline, verification=counts,
+                          notice="No sentence of the generated answer was supported by the passages it "
+                                 "cited; showing the extractive answer.")
             return
         notice = None
         if counts.dropped:
@@ -129,10 +131,6 @@ class LLMGenerator:
                       "the cited passages and were removed.")
         yield Answer(q.text, result.text, result.citations, tuple(passages), False, self.mode,
                      timings_ms=timings, notice=notice, verification=counts)
-
-    def _fall_back(self, q: Question, passages: list[Passage], notice: str) -> Iterator[Event]:
-        for event in self._fallback.stream(q, passages, deadline=time.monotonic() + 60):
-            yield replace(event, notice=notice) if isinstance(event, Answer) else event
 
 
 def resolve_mode(mode: str, settings: Settings) -> str:

@@ -33,8 +33,8 @@ from .text import STOPWORDS, sentence_spans, terms, words
 from .types import Citation, Passage, Verification
 
 SIM_STRONG = 0.72  # this similar to a cited sentence: supported (facts still must match)
-SIM_MIN = 0.45  # below this: not supported whatever the word overlap
-MIN_COVERAGE = 0.6  # between the two: this share of its content words must be in the passages
+SIM_MIN = 0.55  # below this: not supported whatever the word overlap
+MIN_COVERAGE = 0.75  # between the two: this share of its content words must be in the passages
 SIM_CITE = 0.35  # a further cited passage is kept as a citation only this similar
 LEAK_NGRAM = 6  # a sentence sharing this many consecutive words with the instructions is dropped
 

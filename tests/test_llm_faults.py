@@ -177,6 +177,23 @@ def test_a_working_endpoint_gives_a_verified_llm_answer(llm_engine: Engine, serv
 
 
 @pytest.mark.timeout(60)
+def test_a_model_that_finds_no_answer_abstains_with_the_nearest_passages(llm_engine: Engine,
+                                                                         server: FaultServer) -> None:
+    server.reply = "NOT IN THE ARTICLES"
+    _, answer = _events(llm_engine)
+    assert answer.abstained and answer.mode == "llm" and not answer.citations
+    assert answer.passages and answer.to_dict()["abstained"] is True
+
+
+@pytest.mark.timeout(60)
+def test_the_model_is_not_asked_when_the_evidence_check_abstains(llm_engine: Engine,
+                                                                  server: FaultServer) -> None:
+    _, answer = _events(llm_engine, "give me a recipe for hungarian goulash")
+    assert answer.abstained and not server.requests
+    assert answer.notice and "not asked" in answer.notice
+
+
+@pytest.mark.timeout(60)
 def test_429_with_retry_after_is_retried_within_the_budget(llm_engine: Engine, server: FaultServer) -> None:
     server.reply = _reply_citing_79(llm_engine)
     server.script = ["429", "ok"]

@@ -101,6 +101,8 @@ def test_citing_the_wrong_passage_is_dropped(passages: list[Passage], other: int
     "The weather was sunny during the signing [{n}].",
     "The plan includes nuclear weapons development and space exploration [{n}].",
     "The agreement is a military alliance that will bring peace to the whole world [{n}].",
+    "Serbia and Hungary signed a military alliance treaty [{n}].",
+    "Hungary and Serbia signed a trade agreement on agriculture [{n}].",
 ])
 def test_claims_the_passage_does_not_make_are_dropped(sentence: str, passages: list[Passage], n79: int,
                                                      embedder: Any) -> None:
