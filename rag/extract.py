@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
+from .injection import mask_instructions
 from .question import Question
 from .text import fold, sentence_spans, stem, terms, words
 from .types import Passage
@@ -96,6 +97,7 @@ class Extractive:
 
     def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None) -> Extraction:
         """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding)."""
+        passages = mask_instructions(passages)  # planted instructions are never an answer
         if not passages:
             return Extraction((), "nothing in the index matches the question")
         missing = _missing_names(q, passages, self._df)

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
+from .injection import mask_instructions
 from .text import STOPWORDS, sentence_spans, terms, words
 from .types import Citation, Passage, Verification
 
@@ -128,6 +129,7 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, *, forbid
     ``forbidden``: text no sentence may quote (the system prompt).
     """
     claims = split_claims(text, len(passages))
+    passages = mask_instructions(passages)  # a planted instruction supports nothing it made the model say
     sentences = _passage_sentences(passages)
     vectors = _embed(embedder, [c.text for c in claims] + [t for _, _, _, t in sentences])
     claim_vecs, sent_vecs = vectors[: len(claims)], vectors[len(claims):]
