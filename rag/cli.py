@@ -22,7 +22,7 @@ from .types import Answer
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {}
 # Commands that live in their own module: each has HELP, configure(parser) and run(args, settings).
-PLUGINS: dict[str, str] = {"eval": "rag.evaluate", "bench": "rag.bench"}
+PLUGINS: dict[str, str] = {"eval": "rag.evaluate", "bench": "rag.bench", "load": "rag.loadtest"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
