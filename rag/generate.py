@@ -85,7 +85,9 @@ class LLMGenerator:
         self._max_tokens = max_tokens
 
     def stream(self, q: Question, passages: list[Passage], *, deadline: float) -> Iterator[Event]:
+        started = time.monotonic()
         baseline = [e for e in self._extractive.stream(q, passages, deadline=deadline) if isinstance(e, Answer)][-1]
+        deadline += time.monotonic() - started  # the time budget is the LLM's, not the evidence check's
         if baseline.abstained:
             yield replace(baseline, notice="The evidence check found no answer in the articles; the LLM "
                                            "was not asked.")

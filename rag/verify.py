@@ -14,7 +14,9 @@ Nothing the model writes is trusted. For each sentence of the answer:
 
 Hand-written because no library verifies citations; the thresholds were calibrated on the
 seed articles (see tests/test_verify.py) and are deliberately strict: a weak model's true
-sentence may be dropped, an invented number or name never passes.
+sentence may be dropped; a number or name absent from the cited passages never passes. Not
+caught: facts recombined from one passage (a name from one sentence in the role of another),
+and negations that similarity does not see.
 
 >>> [c for c in split_claims("It has 79 activities. [1] See [4].", 1)]
 [Claim(text='It has 79 activities.', cited=(0,), invalid=0), Claim(text='See.', cited=(), invalid=1)]
@@ -134,8 +136,16 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, *, forbid
     vectors = _embed(embedder, [c.text for c in claims] + [t for _, _, _, t in sentences])
     claim_vecs, sent_vecs = vectors[: len(claims)], vectors[len(claims):]
     leak = _ngrams(forbidden)
-    checks = [_check(c, passages, sentences, claim_vecs[i] @ sent_vecs.T if len(sentences) else
-                     np.zeros(0), leak) for i, c in enumerate(claims)]
+    checks = []
+    seen: set[tuple[str, ...]] = set()
+    for i, claim in enumerate(claims):
+        key = tuple(words(claim.text))
+        if key in seen:  # small models repeat themselves; a repeat adds nothing
+            checks.append(Check(claim, False, "repeats an earlier sentence"))
+            continue
+        seen.add(key)
+        sims = claim_vecs[i] @ sent_vecs.T if len(sentences) else np.zeros(0)
+        checks.append(_check(claim, passages, sentences, sims, leak))
     return _compose(checks, passages)
 
 

@@ -126,6 +126,13 @@ def test_mixed_answer_keeps_only_supported_sentences_and_renumbers(passages: lis
     assert result.text.count("[1]") == 2 and "[2]" not in result.text  # one quote, one number
 
 
+def test_a_repeated_sentence_is_dropped(passages: list[Passage], n79: int, embedder: Any) -> None:
+    sentence = f"The agreement outlines 79 joint activities [{n79}]."
+    result = verify(f"{sentence} {sentence}", passages, embedder)
+    assert [c.reason for c in result.checks] == ["supported", "repeats an earlier sentence"]
+    assert result.text.count("79") == 1
+
+
 def test_split_claims_reads_marker_styles() -> None:
     claims = split_claims("Serbia signed it. [1] Hungary too [2, 3].\n- Kosovo as well [Passage 1][7]", 3)
     assert claims == [Claim("Serbia signed it.", (0,)), Claim("Hungary too.", (1, 2)),
