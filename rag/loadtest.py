@@ -87,6 +87,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--clients", type=int, default=25, help="concurrent chat clients (default 25)")
     parser.add_argument("--questions", type=int, default=20, help="questions per client (default 20)")
     parser.add_argument("--auth", help="USER:PASSWORD when the app asks for a login")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a request is an error")
     parser.add_argument("--report", type=Path, default=Path("out/reliability/load"),
                         help="folder for report.json and report.md")
 
@@ -97,23 +98,32 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     if args.start:
         with running_app(settings.index_dir) as (url, pid):
-            report = load_test(url, args.clients, args.questions, pid=pid, auth=auth)  # type: ignore[arg-type]
+            report = load_test(url, args.clients, args.questions, pid=pid, auth=auth,  # type: ignore[arg-type]
+                               timeout_s=args.timeout)
     else:
-        report = load_test(args.url, args.clients, args.questions, pid=args.pid, auth=auth)  # type: ignore[arg-type]
+        report = load_test(args.url, args.clients, args.questions, pid=args.pid, auth=auth,  # type: ignore[arg-type]
+                           timeout_s=args.timeout)
     write_report(report, args.report)
     print(report.summary())
     return 0 if report.errors == 0 else 1
 
 
 def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
-              auth: tuple[str, str] | None = None, pool: tuple[str, ...] = QUESTIONS) -> LoadReport:
-    """``clients`` sessions asking ``questions`` each, at once; latencies, errors and memory."""
+              auth: tuple[str, str] | None = None, pool: tuple[str, ...] = QUESTIONS,
+              timeout_s: float = 300.0) -> LoadReport:
+    """``clients`` sessions asking ``questions`` each, at once; latencies, errors and memory.
+
+    ``timeout_s``: how long one request may take before it counts as an error (httpx's
+    default of 5 s is shorter than a queued question on a busy 2-core machine).
+    """
+    import httpx
     from gradio_client import Client
 
     if clients < 1 or questions < 1:
         raise ConfigError("--clients and --questions must be at least 1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio_client would otherwise phone home
-    sessions = [Client(url, auth=auth, verbose=False, analytics_enabled=False) for _ in range(clients)]
+    sessions = [Client(url, auth=auth, verbose=False, analytics_enabled=False,
+                       httpx_kwargs={"timeout": httpx.Timeout(timeout_s)}) for _ in range(clients)]
     endpoint, chat = _endpoint(sessions[0])
     report = LoadReport(url, endpoint, clients, questions)
     latencies: list[float] = []

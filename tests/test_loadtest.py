@@ -1,5 +1,7 @@
 """Load: concurrent gradio_client chat sessions against the real app (``python app.py`` on a copy
-of the seed index), through ``rag.loadtest`` (``python -m rag load``).
+of the seed index), through ``rag.loadtest`` (``python -m rag load``); and the same app
+refusing to fetch internal addresses or serve files it should not (Gradio's SSRF and
+file-access advisories, checked on the running server).
 
 Default: 5 clients x 4 questions, zero errors. ``make test-long``: 25 clients x 40 questions
 (1,000 questions), zero errors, and the server's memory after 1,000 questions close to where
@@ -8,27 +10,33 @@ it was after the first 25. Figures: out/reliability/load-*/report.md (p50/p95, R
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
+import httpx
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 from crashkit import copy_index
 
 from rag import Settings
 from rag.cli import main
 from rag.loadtest import LoadReport, load_test, running_app, write_report
+from rag.snapshots import live_dir
 
 REPORTS = ROOT / "out" / "reliability"
 
 
-def _run(seed_settings: Settings, tmp_path: Path, clients: int, questions: int, name: str) -> LoadReport:
-    index = copy_index(seed_settings.index_dir, tmp_path / "index")
+@pytest.fixture(scope="module")
+def app(seed_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int, Path]]:
+    """(url, pid, index) of ``python app.py`` on a copy of the seed index."""
+    index = copy_index(seed_settings.index_dir, tmp_path_factory.mktemp("load") / "index")
     with running_app(index) as (url, pid):
-        report = load_test(url, clients, questions, pid=pid)
-        if name == "load-small":  # the CLI plugin, against the same app
-            assert main(["load", "--url", url, "--pid", str(pid), "--clients", "2", "--questions", "1",
-                         "--report", str(tmp_path / "cli")]) == 0
-            assert "0 errors" in (tmp_path / "cli" / "report.md").read_text()
+        yield url, pid, index
+
+
+def _run(url: str, pid: int, clients: int, questions: int, name: str) -> LoadReport:
+    report = load_test(url, clients, questions, pid=pid)
     write_report(report, REPORTS / name)
     assert report.asked == clients * questions
     assert report.errors == 0, report.error_samples
@@ -37,13 +45,33 @@ def _run(seed_settings: Settings, tmp_path: Path, clients: int, questions: int, 
     return report
 
 
-def test_five_chat_clients_get_answers(seed_settings: Settings, tmp_path: Path) -> None:
-    _run(seed_settings, tmp_path, 5, 4, "load-small")
+def test_five_chat_clients_get_answers(app: tuple[str, int, Path], tmp_path: Path) -> None:
+    url, pid, _ = app
+    _run(url, pid, 5, 4, "load-small")
+    assert main(["load", "--url", url, "--pid", str(pid), "--clients", "2", "--questions", "1",
+                 "--report", str(tmp_path / "cli")]) == 0  # the CLI plugin, same app
+    assert "0 errors" in (tmp_path / "cli" / "report.md").read_text()
+
+
+def test_the_app_fetches_no_internal_address_and_serves_no_private_file(app: tuple[str, int, Path]) -> None:
+    url, _, index = app
+    live = live_dir(Settings.from_env({}, index_dir=index))
+    assert live is not None
+    refused = [f"http://127.0.0.1:{httpx.URL(url).port}/config",  # SSRF to the app itself
+               "http://169.254.169.254/latest/meta-data/",  # a cloud metadata address
+               "http://[::1]:22/", "/etc/passwd", str(live / "chroma.sqlite3"), str(SEEDS / "000_4766fbbc71fac3cc.txt"),
+               "../../../../etc/passwd"]
+    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as http:
+        for target in refused:
+            response = http.get(f"gradio_api/file={quote(target, safe='/:')}")
+            assert response.status_code in (403, 404), (target, response.status_code)
+            assert "root:" not in response.text and "SQLite format" not in response.text
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(3 * 3600)
-def test_25_clients_1000_questions_no_errors_flat_memory(seed_settings: Settings, tmp_path: Path) -> None:
-    report = _run(seed_settings, tmp_path, 25, 40, "load-1000")
+def test_25_clients_1000_questions_no_errors_flat_memory(app: tuple[str, int, Path]) -> None:
+    url, pid, _ = app
+    report = _run(url, pid, 25, 40, "load-1000")
     assert report.rss_end_mb is not None and report.rss_start_mb is not None
     assert report.rss_end_mb - report.rss_start_mb < 200, report.summary()  # a leak would grow with questions
