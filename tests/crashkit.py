@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -206,6 +207,35 @@ def wait_for_line(proc: subprocess.Popen[str], wanted: str, timeout: float = 180
             err = proc.stderr.read() if proc.stderr else ""
             raise AssertionError(f"child exited ({proc.returncode}) before {wanted!r}: {err[-2000:]}")
     raise AssertionError(f"child did not print {wanted!r} in {timeout} s")
+
+
+class Lines:
+    """Reads a child's stdout in a thread: every line kept, waited for by content."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.proc, self.lines = proc, []  # type: ignore[var-annotated]
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.lines.append(line.strip())
+
+    def wait_for(self, wanted: str, timeout: float = 600) -> bool:
+        """True once ``wanted`` was printed; False if the child exited first."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if wanted in self.lines:
+                return True
+            if self.proc.poll() is not None:
+                self._thread.join(5)
+                return wanted in self.lines
+            time.sleep(0.02)
+        raise AssertionError(f"child did not print {wanted!r} in {timeout} s")
+
+    def count(self, prefix: str) -> int:
+        return sum(1 for line in list(self.lines) if line.startswith(prefix))
 
 
 def kill(proc: subprocess.Popen[str]) -> bool:

@@ -10,7 +10,8 @@ runs it, with knobs the CLI does not expose, and optional fault injection.
 ``publish_copy`` (half-way through copying a new version's files).
 ``--pause-at HOOK:N`` prints ``paused`` there instead and waits for a line on stdin: a
 real ingest, holding the writer lock with part of its work done, for as long as a test needs.
-Prints ``ingesting`` once imports are done, then the report's summary.
+Prints ``ingesting`` once imports are done, ``written N`` after each batch is in the (private)
+index, ``published`` after each checkpoint, then the report's summary.
 """
 
 from __future__ import annotations
@@ -77,6 +78,28 @@ def die_at(hook: str, n: int, *, pause: bool = False) -> None:
         raise SystemExit(f"unknown hook {hook!r}")
 
 
+def report_progress() -> None:
+    """Print ``written N`` after each batch's manifest records, ``published`` after each version."""
+    from rag import snapshots, store
+
+    written = {"n": 0}
+    real_put, real_publish = store.Store.put_docs, snapshots.Workspace.publish
+
+    def put_docs(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = real_put(self, *args, **kwargs)
+        written["n"] += 1
+        print(f"written {written['n']}", flush=True)
+        return out
+
+    def publish(self: Any, *args: Any, **kwargs: Any) -> Any:
+        out = real_publish(self, *args, **kwargs)
+        print("published", flush=True)
+        return out
+
+    store.Store.put_docs = put_docs  # type: ignore[method-assign]
+    snapshots.Workspace.publish = publish  # type: ignore[method-assign]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("index", type=Path)
@@ -100,6 +123,7 @@ def main() -> int:
     if args.pause_at:
         hook, _, n = args.pause_at.partition(":")
         die_at(hook, int(n or 1), pause=True)
+    report_progress()
     kwargs = {} if args.checkpoint_s is None else {"checkpoint_s": args.checkpoint_s}
     print("ingesting", flush=True)
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import BBC, ROOT, SEEDS
-from crashkit import Corpus, Expected, Snapshot, child, copy_index, expected, kill, snapshot, wait_for_line
+from crashkit import Corpus, Expected, Lines, Snapshot, child, copy_index, expected, kill, snapshot
 
 from rag import Engine, Settings, ingest
 from rag.types import Answer
@@ -101,7 +101,7 @@ def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path,
     corpus.add(12)
     reader = Engine.open(settings.replace(retrieval="dense"), embedder=embedder)  # lives through it all
     known, rng = _Known(), random.Random(20261122)
-    kills, runs, delay = 0, 0, 4.0
+    kills, runs, delay, phases = 0, 0, 3.0, []
     while kills < 3:
         runs += 1
         assert runs <= 12, "the ingest kept finishing before the kill"
@@ -111,14 +111,19 @@ def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path,
         known.add(want)
         proc = child(index, SEEDS, corpus.root, args=("--checkpoint-s", "0.3", "--batch-chunks", "4"))
         reap(proc)
-        wait_for_line(proc, "ingesting")
-        time.sleep(rng.uniform(0.2, delay))
+        out = Lines(proc)
+        out.wait_for("ingesting")
+        if runs % 4 and out.wait_for("written 1"):  # mostly while batches are written and published
+            time.sleep(rng.uniform(0, delay))
+        else:  # sometimes while it reads files and copies the index
+            time.sleep(rng.uniform(0, 0.5))
         if not kill(proc):
             assert proc.returncode == 0, proc.stderr.read() if proc.stderr else ""
             delay /= 2  # it finished first: aim earlier next time
             _assert_clean(settings, want)
             continue
         kills += 1
+        phases.append({"written": out.count("written"), "published": out.count("published")})
         _assert_sound(settings, known.all, embedder)
         ingest([SEEDS, corpus.root], settings, embedder=embedder, log=lambda _: None)
         _assert_clean(settings, want)
@@ -134,7 +139,7 @@ def test_random_kills_leave_a_sound_index_and_the_rerun_a_clean_one(index: Path,
     for cid, vec in final.vectors.items():
         assert np.allclose(vec, reference.vectors[cid], atol=1e-5), cid
     _write_report("crash-small.json", {"kills": kills, "runs": runs, "articles": len(final.manifest),
-                                       "chunks": len(final.chunks)})
+                                       "chunks": len(final.chunks), "at_kill": phases})
 
 
 @pytest.mark.parametrize("die_at", ["put_docs:2", "vectors_delete:1", "publish_copy:1"])
@@ -186,27 +191,33 @@ def test_bbc_ingest_survives_20_kills(index: Path, embedder, reap) -> None:  # t
     while kills < 20:
         proc = child(index, SEEDS, BBC, args=("--checkpoint-s", "10"))
         reap(proc)
-        wait_for_line(proc, "ingesting")
-        delay = rng.uniform(5, 120)  # reading and chunking take the first ~30-60 s
+        out = Lines(proc)
+        out.wait_for("ingesting")
+        writing = kills % 4 != 0  # 15 kills while batches are written and published, 5 earlier
+        if writing and not out.wait_for("written 1"):
+            break
+        delay = rng.uniform(0, 60) if writing else rng.uniform(1, 30)
         time.sleep(delay)
         if not kill(proc):
             break  # the corpus is in: fewer kills than planned would show in the report
         kills += 1
         t1 = time.monotonic()
         snap = _assert_sound(settings, known.all, embedder)
-        log.append({"kill": kills, "after_s": round(delay, 1), "articles": len(snap.manifest),
-                    "chunks": len(snap.chunks), "check_s": round(time.monotonic() - t1, 1)})
+        log.append({"kill": kills, "phase": "writing" if writing else "start-up", "after_s": round(delay, 1),
+                    "batches_written": out.count("written"), "versions_published": out.count("published"),
+                    "articles": len(snap.manifest), "chunks": len(snap.chunks),
+                    "check_s": round(time.monotonic() - t1, 1)})
         print(json.dumps(log[-1]), flush=True)  # progress, with pytest -s
     t2 = time.monotonic()
     final = child(index, SEEDS, BBC, args=("--checkpoint-s", "10"))
     reap(final)
-    out, err = final.communicate(timeout=3600)
+    final_out, err = final.communicate(timeout=3600)
     assert final.returncode == 0, err[-2000:]
     snap = _assert_clean(settings, want)
     sample = random.Random(3).sample(sorted(snap.vectors), 200)
     _check_vectors(settings, snap, sample, embedder)
     _write_report("crash-bbc.json", {"kills": kills, "kills_planned": 20, "log": log,
-                                     "killed_phase_s": round(t2 - t0), "final_run": out.strip(),
+                                     "killed_phase_s": round(t2 - t0), "final_run": final_out.strip().splitlines()[-1],
                                      "final_run_s": round(time.monotonic() - t2),
                                      "articles": len(snap.manifest), "chunks": len(snap.chunks),
                                      "vectors_rechecked": len(sample)})
