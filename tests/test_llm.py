@@ -172,6 +172,7 @@ def test_the_endpoint_is_chosen_in_one_place() -> None:
 
 @pytest.mark.llm
 @pytest.mark.slow
+@pytest.mark.timeout(7200)  # ~100 questions on 2 CPU cores
 def test_smollm2_on_the_development_questions(llm_engine: Engine, server: LocalServer, embedder: Any) -> None:
     """Every development question through the LLM path: the contract holds for each answer.
 
