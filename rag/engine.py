@@ -111,6 +111,8 @@ class Engine:
                     self._retired.close()
                 self._retired = old
                 return True
+            if self._store.path is not None:  # local: every change is a newly published folder,
+                return False  # so no need to read the generation (~2 ms of each ~20 ms search)
             if self._store.generation() == self._generation:
                 return False
             self._load()
