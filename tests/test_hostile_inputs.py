@@ -50,6 +50,8 @@ TRIED: list[str] = []  # every question tried, for the report
 def _report() -> Iterator[None]:
     """After the module: how many questions were tried, to out/reliability/hostile-inputs.json."""
     yield
+    if not TRIED:  # a run that selected none of the question tests
+        return
     out = ROOT / "out" / "reliability"
     out.mkdir(parents=True, exist_ok=True)
     (out / "hostile-inputs.json").write_text(json.dumps({"questions_tried": len(TRIED)}, indent=2) + "\n")
