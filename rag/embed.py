@@ -50,6 +50,10 @@ class MiniLMEmbedder:
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
         opts.log_severity_level = 3
+        # Idle worker threads sleep instead of spin-waiting: on a small shared machine the
+        # spinning stole the CPU from the rest of each query (Chroma, BM25) and from other
+        # processes (2 cores: warm search p95 ~55 -> ~23 ms, embedding throughput +10%).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(model), sess_options=opts, providers=["CPUExecutionProvider"]
         )
