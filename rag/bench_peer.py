@@ -96,14 +96,9 @@ def peer_retriever(index: VectorStoreIndex, k: int = TOP_K) -> Any:
     return index.as_retriever(similarity_top_k=k)
 
 
-def wordpiece_counts(nodes: list[BaseNode], model: MiniLMEmbedder) -> tuple[int, int]:
-    """Wordpieces sent to the embedder, and how many of them it reads (its window is 256)."""
-    total = read = 0
-    for node in nodes:
-        n = model.count_tokens(node.get_content(metadata_mode=MetadataMode.EMBED))
-        total += n
-        read += min(n, model.max_tokens)
-    return total, read
+def embedded_texts(nodes: list[BaseNode]) -> list[str]:
+    """What llama-index sends to the embedding model for each node (metadata included)."""
+    return [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
 
 
 def source_of(node: BaseNode, roots: list[Path]) -> str:

@@ -34,7 +34,8 @@ def _ingest_totals(runs: list[dict[str, Any]]) -> dict[str, Any] | None:
         out["peak_rss_mb"] = round(max(r["peak_rss_mb"] for r in runs), 1)
     if all("wordpieces" in r for r in runs):
         total = sum(r["wordpieces"] for r in runs)
-        out["read_share"] = round(sum(r["wordpieces_read"] for r in runs) / total, 4) if total else 1.0
+        out["wordpieces_read"] = sum(r["wordpieces_read"] for r in runs)
+        out["read_share"] = round(out["wordpieces_read"] / total, 4) if total else 1.0
     return out
 
 
@@ -44,8 +45,13 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     first, last = steps[0], steps[-1]
     floor = _ingest_totals([s["floor_embed"] for s in steps]) or {}
     ours = _ingest_totals([s["ours"]["ingest"] for s in steps]) or {}
-    ours["read_share"] = floor["read_share"]  # the floor embeds exactly our chunk texts
+    # The floor embeds exactly our chunk texts.
+    ours["read_share"], ours["wordpieces_read"] = floor["read_share"], floor["wordpieces_read"]
     peer = _ingest_totals([s["peer"]["ingest"] for s in steps if "peer" in s])
+    if peer and "peer_text" in result:
+        text = result["peer_text"]
+        peer["wordpieces_read"] = text["wordpieces_read"]
+        peer["read_share"] = round(text["wordpieces_read"] / text["wordpieces"], 4) if text["wordpieces"] else 1.0
     result["totals"] = {"ours": ours, "peer": peer, "floor": floor}
     o, f, p = last["ours"], last["floor"], last.get("peer")
     result["ratios"] = {
@@ -105,6 +111,8 @@ def markdown(result: dict[str, Any]) -> str:
         ("chunks embedded", op["chunks"], pp.get("chunks"), t["floor"]["chunks"], None, None),
         ("share of embedded wordpieces the model reads", op["read_share"], pp.get("read_share"),
          t["floor"]["read_share"], None, None),
+        ("wordpieces the model reads (the embedding work)", op["wordpieces_read"], pp.get("wordpieces_read"),
+         t["floor"]["wordpieces_read"], _ratio(op["wordpieces_read"], pp.get("wordpieces_read")), None),
         ("peak RSS during ingestion, MB", op["peak_rss_mb"], pp.get("peak_rss_mb"), None,
          _ratio(op["peak_rss_mb"], pp.get("peak_rss_mb")), None),
         ("warm retrieval p50, ms", o["search"]["p50"], p and p["retrieve"]["p50"], f["retrieve"]["p50"],

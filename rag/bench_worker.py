@@ -26,7 +26,17 @@ def cpu_s() -> float:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident set size so far, in MB."""
+    """This process's peak resident set size so far, in MB.
+
+    Linux's ``ru_maxrss`` survives ``execve``: a child spawned by a big parent reports the
+    parent's peak. ``VmHWM`` belongs to the address space, which exec replaces.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -49,10 +59,8 @@ def peer_task(payload: dict[str, Any]) -> dict[str, Any]:
         MiniLMEmbedding,
         build_peer,
         peer_count,
-        peer_nodes,
         peer_retriever,
         source_of,
-        wordpiece_counts,
     )
 
     index_dir = Path(payload["index"])
@@ -64,7 +72,6 @@ def peer_task(payload: dict[str, Any]) -> dict[str, Any]:
     seconds, cpu = time.perf_counter() - t0, cpu_s() - c0
     rss = peak_rss_mb()
     chunks = peer_count(index_dir) - before
-    wordpieces, wordpieces_read = wordpiece_counts(peer_nodes(files), embed_model.model)
 
     retriever = peer_retriever(index, int(payload.get("k", 5)))
     roots = [Path(r) for r in payload["roots"]]
@@ -80,7 +87,7 @@ def peer_task(payload: dict[str, Any]) -> dict[str, Any]:
             ms.append((time.perf_counter() - t) * 1000)
             sources[q["id"]] = [source_of(n.node, roots) for n in nodes]
     return {"seconds": seconds, "cpu_s": cpu, "documents": len(files), "chunks": chunks, "peak_rss_mb": rss,
-            "wordpieces": wordpieces, "wordpieces_read": wordpieces_read, "retrieve_ms": ms, "sources": sources}
+            "retrieve_ms": ms, "sources": sources}
 
 
 TASKS = {"ingest": ingest_task, "peer": peer_task}
