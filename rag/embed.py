@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,6 +26,14 @@ class Embedder(Protocol):
     dim: int
 
     def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class SpanEmbedder(Protocol):
+    """An embedder that can also pool vectors for character spans of each text in one pass."""
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
 
 
 class MiniLMEmbedder:
@@ -60,10 +69,39 @@ class MiniLMEmbedder:
         self._batch_size = batch_size
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        encodings = self._tokenizer.encode_batch(texts)
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for idx, hidden, mask in self._forward(texts):
+            m = mask[..., None].astype(np.float32)
+            out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+        return _normalise(out)
+
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]
+                    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and one vector per character span of it from the same pass.
+
+        A span's vector mean-pools the token states inside it ("late chunking", Günther et
+        al. 2024): each sentence of a chunk is embedded in its context for no extra model
+        run. A span the model did not read (past its 256-wordpiece window) gets zeros.
+        """
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        parts = [np.zeros((len(s), self.dim), dtype=np.float32) for s in spans]
+        for idx, hidden, mask, encodings in self._forward(texts, with_encodings=True):
+            m = mask[..., None].astype(np.float32)
+            out[idx] = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
+            for row, i in enumerate(idx):
+                offsets = np.asarray(encodings[row].offsets[1:-1], dtype=np.int64).reshape(-1, 2)
+                states = hidden[row, 1 : 1 + len(offsets)]
+                for j, (s, e) in enumerate(spans[i]):
+                    inside = (offsets[:, 0] >= s) & (offsets[:, 1] <= e) & (offsets[:, 1] > offsets[:, 0])
+                    if inside.any():
+                        parts[i][j] = states[inside].mean(axis=0)
+        return _normalise(out), [_normalise(p) for p in parts]
+
+    def _forward(self, texts: list[str], with_encodings: bool = False) -> Iterator[Any]:
+        """(text positions, last hidden states, attention mask) per length-sorted batch."""
+        if not texts:
+            return
+        encodings = self._tokenizer.encode_batch(texts)
         # Sort by length so each batch pads to similar lengths (large win on mixed corpora).
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for b in range(0, len(order), self._batch_size):
@@ -79,10 +117,10 @@ class MiniLMEmbedder:
                 ["last_hidden_state"],
                 {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
             )[0]
-            m = mask[..., None].astype(np.float32)
-            pooled = (hidden * m).sum(axis=1) / np.maximum(m.sum(axis=1), 1e-9)
-            out[idx] = pooled
-        return _normalise(out)
+            if with_encodings:
+                yield idx, hidden, mask, [encodings[i] for i in idx]
+            else:
+                yield idx, hidden, mask
 
     def count_tokens(self, text: str) -> int:
         """Wordpieces the model would read (before truncation)."""

@@ -86,7 +86,7 @@ class Engine:
                                     {(d, r.sha256[:12]) for d, r in manifest.items()})
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
-        self._extractive = Extractive(df, n, self._embedder)
+        self._extractive = Extractive(df, n, self._embedder, self._retriever.sentence_vectors)
         self._generation = generation
 
     def refresh(self) -> bool:

@@ -19,14 +19,16 @@ from pathlib import Path
 from types import TracebackType
 
 from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
 from .chunk import chunk_article, embed_text
-from .embed import Embedder, make_embedder
+from .embed import Embedder, SpanEmbedder, make_embedder
 from .errors import EmptyCorpus
 from .load import discover, load
 from .settings import Settings
 from .snapshots import Workspace
-from .store import DocRecord, Store, doc_id_for, open_store, write_lock
+from .store import SENTENCE_VECTORS, DocRecord, Store, doc_id_for, open_store, pack_vectors, write_lock
+from .text import sentence_spans
 from .types import Article, IngestReport, Skipped
 
 BATCH_CHUNKS = 256  # embed and write this many chunks at a time
@@ -53,7 +55,8 @@ def ingest(
         with _Writer(settings, embedder.name, checkpoint_s) as writer:
             store = writer.store
             manifest = store.manifest()
-            chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}"
+            # "+sv": chunks carry sentence vectors (re-ingest upgrades an index built without).
+            chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}" + ("+sv" if _spans_of(embedder) else "")
             max_bytes = int(settings.max_file_mb * 1e6)
 
             todo: list[tuple[Article, str, bool]] = []  # (article, doc_id, is_update)
@@ -200,11 +203,7 @@ def _write(
                     },
                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
                 ))
-        vectors = embedder.embed([embed_text(n.metadata["title"], n.get_content()) for n in nodes])
-        for n, vec in zip(nodes, vectors):
-            n.embedding = vec.tolist()
-        if nodes:
-            store.vectors.add(nodes)
+        _add_chunks(store, embedder, nodes)
         store.put_docs(
             [DocRecord(doc_id, a.source, a.root, a.title, a.date or "", a.byline or "", a.sha256,
                        len(chunks), chunking, a.encoding) for a, doc_id, chunks in batch],
@@ -216,6 +215,40 @@ def _write(
             writer.checkpoint()
     bar.close()
     return total
+
+
+def _spans_of(embedder: Embedder) -> SpanEmbedder | None:
+    return embedder if isinstance(embedder, SpanEmbedder) else None
+
+
+def _add_chunks(store: Store, embedder: Embedder, nodes: list[BaseNode]) -> None:
+    """Embed and store chunks; with a span-capable embedder, each chunk also carries one
+    vector per sentence from the same model run, so answers need not embed sentences.
+
+    Written with Chroma's ``add`` in the layout llama-index's ``ChromaVectorStore.add`` uses
+    (``node_to_metadata_dict``), so the sentence vectors sit in the flat metadata only and
+    are not copied into ``_node_content`` a second time.
+    """
+    if not nodes:
+        return
+    texts = [embed_text(n.metadata["title"], n.get_content()) for n in nodes]
+    spanner = _spans_of(embedder)
+    metadatas = [node_to_metadata_dict(n, remove_text=True, flat_metadata=True) for n in nodes]
+    if spanner is not None:
+        spans = []
+        for n, text in zip(nodes, texts):
+            offset = len(text) - len(n.get_content())  # the title line before the chunk
+            spans.append([(offset + a, offset + b) for a, b in sentence_spans(n.get_content())])
+        vectors, sentence_vectors = spanner.embed_spans(texts, spans)
+        for meta, sv in zip(metadatas, sentence_vectors):
+            meta[SENTENCE_VECTORS] = pack_vectors(sv)
+    else:
+        vectors = embedder.embed(texts)
+    for b in range(0, len(nodes), 1000):
+        store.chunks.add(ids=[n.node_id for n in nodes[b : b + 1000]],
+                         embeddings=vectors[b : b + 1000],
+                         metadatas=metadatas[b : b + 1000],  # type: ignore[arg-type]
+                         documents=[n.get_content() for n in nodes[b : b + 1000]])
 
 
 class _NoBar:

@@ -23,7 +23,7 @@ from llama_index.core.vector_stores.types import (
 from .chunk import embed_text
 from .embed import Embedder
 from .settings import Retrieval
-from .store import Store
+from .store import SENTENCE_VECTORS, Store, unpack_vectors
 from .text import STEMMER, fold
 from .types import Passage
 
@@ -176,6 +176,12 @@ class HybridRetriever:
         if flt.date_to:
             mask &= self._dates <= _date_int(flt.date_to)
         return mask
+
+    def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
+        """One vector per sentence of ``passage`` as stored at ingestion, or None."""
+        pos = self._pos.get(passage.chunk_id)
+        packed = None if pos is None else self.metas[pos].get(SENTENCE_VECTORS)
+        return unpack_vectors(packed, self._embedder.dim) if packed else None
 
     def _passage(self, pos: int, score: float, dense: float | None, bm25: float | None) -> Passage:
         m = self.metas[pos]

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, SEEDS
 
 from rag import Answer, BadQuestion, Engine, IndexMissing, Settings
 
@@ -78,3 +78,39 @@ def test_chat_session_keeps_history(engine: Engine) -> None:
     chat.ask("When was the Tirana pact signed?")
     assert [q for q, _ in chat.history] == ["Who is Kosovo's defence minister?",
                                            "When was the Tirana pact signed?"]
+
+
+class _Counting:
+    """The real embedder without ``embed_spans``, counting the texts it embeds."""
+
+    def __init__(self, inner) -> None:  # type: ignore[no-untyped-def]
+        self.inner, self.name, self.dim, self.texts = inner, inner.name, inner.dim, 0
+
+    def embed(self, texts: list[str]):  # type: ignore[no-untyped-def]
+        self.texts += len(texts)
+        return self.inner.embed(texts)
+
+
+QUESTION = "How many joint activities does the Serbia-Hungary plan include?"
+
+
+def test_answers_embed_few_sentences_where_the_index_stores_sentence_vectors(seed_settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag.extract import EXACT_SIMS
+
+    counting = _Counting(embedder)
+    answer = Engine.open(seed_settings, embedder=counting).ask(QUESTION)
+    assert "79" in answer.text and answer.citations
+    assert counting.texts <= 1 + EXACT_SIMS  # the question, then the few sentences scored exactly
+
+
+def test_an_index_without_sentence_vectors_still_answers(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag import ingest
+    from rag.extract import EXACT_SIMS
+
+    counting = _Counting(embedder)
+    settings = Settings.from_env({}, index_dir=tmp_path / "index")
+    ingest([SEEDS], settings, embedder=counting, log=lambda _: None)
+    counting.texts = 0
+    answer = Engine.open(settings, embedder=counting).ask(QUESTION)
+    assert "79" in answer.text and answer.citations
+    assert counting.texts > 1 + EXACT_SIMS  # sentences embedded at question time instead

@@ -3,6 +3,7 @@
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import SEEDS
 
@@ -83,3 +84,20 @@ def test_empty_corpus_is_a_clear_error(tmp_path: Path, embedder) -> None:  # typ
     with pytest.raises(EmptyCorpus, match="No usable articles"):
         ingest([tmp_path / "docs"], Settings.from_env({}, index_dir=tmp_path / "index"),
                embedder=embedder, log=lambda _: None)
+
+
+def test_each_chunk_stores_one_vector_per_sentence(seed_settings, embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag.store import SENTENCE_VECTORS, unpack_vectors
+    from rag.text import sentence_spans
+
+    store = open_store(seed_settings, embedder.name, create=False)
+    n = 0
+    for _, text, meta in store.all_chunks():
+        vecs = unpack_vectors(meta[SENTENCE_VECTORS], embedder.dim)
+        assert len(vecs) == len(sentence_spans(text))
+        assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=0.02)  # every sentence was read
+        n += 1
+    assert n > 30
+    # and they are not duplicated into llama-index's node JSON
+    got = store.chunks.get(limit=1, include=["metadatas"])
+    assert SENTENCE_VECTORS not in got["metadatas"][0]["_node_content"]
