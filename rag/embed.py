@@ -46,7 +46,7 @@ class MiniLMEmbedder:
     dim = 384
     max_tokens = 256  # the model's trained window; longer input is truncated
 
-    def __init__(self, threads: int = 0, batch_size: int = 32) -> None:
+    def __init__(self, threads: int = 0, batch_size: int = 8) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

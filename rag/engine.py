@@ -18,6 +18,7 @@ from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import IndexMissing
 from .extract import Extraction, Extractive
 from .generate import ExtractiveGenerator, make_generator, resolve_mode
+from .keywords import load_or_build
 from .llm import ChatModel, make_chat_model
 from .question import Question, analyse, clean
 from .retrieve import Filter, HybridRetriever
@@ -82,8 +83,8 @@ class Engine:
         manifest = self._store.manifest()
         if not manifest:
             raise IndexMissing(no_index_message(self.settings).replace("No index", "An empty index"))
-        retriever = HybridRetriever(self._store, self._embedder,
-                                    {(d, r.sha256[:12]) for d, r in manifest.items()})
+        cache = None if self.settings.chroma_url else self.settings.index_dir / "cache"
+        retriever = HybridRetriever(self._store, self._embedder, load_or_build(self._store, manifest, cache))
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
         self._extractive = Extractive(df, n, self._embedder, self._retriever.sentence_vectors)

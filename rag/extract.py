@@ -34,8 +34,8 @@ EXACT_SIMS = 4  # of those, embedded on their own when the index stores sentence
 # A sentence pooled in its chunk's context is on average this much closer to a question than
 # the sentence embedded alone (mean over the development questions' candidates: 0.436 vs 0.353).
 CONTEXT_SIM_SHIFT = 0.083
-# One row per ``sentence_spans(passage.text)`` (a zero row: none stored), or None.
-SentenceVectors = Callable[[Passage], "np.ndarray | None"]
+# For each passage: one row per ``sentence_spans(passage.text)`` (zeros: none stored), or None.
+SentenceVectors = Callable[[list[Passage]], "list[np.ndarray | None]"]
 KEEP_RATIO = 0.8  # further sentences must score at least this share of the best
 TYPED = ("count", "money", "date", "person", "place")
 
@@ -198,7 +198,8 @@ class Extractive:
                                              - 0.03 * c.passage))[:MAX_EMBED]
         exact = pool
         if self._sentence_vectors is not None:
-            stored = {c.passage: self._sentence_vectors(passages[c.passage]) for c in pool}
+            used = sorted({c.passage for c in pool})
+            stored = dict(zip(used, self._sentence_vectors([passages[i] for i in used])))
             ranked, exact = [], []
             for c in pool:
                 vecs = stored[c.passage]

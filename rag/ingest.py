@@ -24,6 +24,7 @@ from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from .chunk import chunk_article, embed_text
 from .embed import Embedder, SpanEmbedder, make_embedder
 from .errors import EmptyCorpus
+from .keywords import warm as warm_keywords
 from .load import discover, load
 from .settings import Settings
 from .snapshots import Workspace
@@ -92,6 +93,8 @@ def ingest(
             store.remove_docs(gone)
 
             chunks_added = _write(writer, embedder, todo, chunking, settings, progress)
+            if not settings.chroma_url:  # the first question after an ingest need not build it
+                warm_keywords(writer.store, settings.index_dir / "cache")
             if todo or gone or orphans or writer.must_commit:
                 writer.commit()
 

@@ -9,10 +9,8 @@ per-side scores that we expose and filter on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.vector_stores.types import (
     FilterCondition,
     FilterOperator,
@@ -20,8 +18,8 @@ from llama_index.core.vector_stores.types import (
     MetadataFilters,
 )
 
-from .chunk import embed_text
 from .embed import Embedder
+from .keywords import Keywords
 from .settings import Retrieval
 from .store import SENTENCE_VECTORS, Store, unpack_vectors
 from .text import STEMMER, fold
@@ -68,29 +66,14 @@ def _date_int(iso: str) -> int:
 class HybridRetriever:
     """Holds the in-memory BM25 index over every live chunk; dense search goes to Chroma."""
 
-    def __init__(self, store: Store, embedder: Embedder, live: set[tuple[str, str]]) -> None:
-        """``live``: (doc_id, sha) pairs committed in the manifest; other chunks are ignored."""
-        from llama_index.retrievers.bm25 import BM25Retriever
-
+    def __init__(self, store: Store, embedder: Embedder, keywords: Keywords) -> None:
         self._store, self._embedder = store, embedder
-        self.ids: list[str] = []
-        self.texts: list[str] = []
-        self.metas: list[dict[str, Any]] = []
-        for cid, text, meta in store.all_chunks():
-            if (meta.get("document_id"), meta.get("sha")) in live:
-                self.ids.append(cid)
-                self.texts.append(text)
-                self.metas.append(meta)
+        self.ids, self.texts, self.metas = keywords.ids, keywords.texts, keywords.metas
         self._pos = {cid: i for i, cid in enumerate(self.ids)}
         self._source_list = [m["source"] for m in self.metas]
-        self._sources = np.array([m["source"] for m in self.metas], dtype=object)
+        self._sources = np.array(self._source_list, dtype=object)
         self._dates = np.array([int(m.get("date_int") or 0) for m in self.metas], dtype=np.int64)
-        self._bm25 = None
-        if self.ids:
-            # Accents folded so "Vucic" finds "Vučić"; the title is indexed with each chunk.
-            nodes: list[BaseNode] = [TextNode(id_=cid, text=fold(embed_text(m["title"], t)))
-                     for cid, t, m in zip(self.ids, self.texts, self.metas)]
-            self._bm25 = BM25Retriever.from_defaults(nodes=nodes, similarity_top_k=1, stemmer=STEMMER)  # type: ignore[arg-type]
+        self._bm25 = keywords.bm25
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -99,7 +82,7 @@ class HybridRetriever:
         """Chunk frequency of every stemmed term, read off the BM25 index (free IDF stats)."""
         if self._bm25 is None:
             return {}, 0
-        bm25 = self._bm25.bm25
+        bm25 = self._bm25
         counts = np.diff(np.asarray(bm25.scores["indptr"]))
         return ({t: int(counts[i]) for t, i in bm25.vocab_dict.items() if i < len(counts)},
                 int(bm25.scores["num_docs"]))
@@ -158,7 +141,7 @@ class HybridRetriever:
             return []
         try:
             # n_threads=0 runs in this thread; 1 would start a thread pool on every query.
-            idx, scores = self._bm25.bm25.retrieve(tokens, k=min(n, len(self.ids)),
+            idx, scores = self._bm25.retrieve(tokens, k=min(n, len(self.ids)),
                                                    weight_mask=mask, show_progress=False,
                                                    n_threads=0)
         except (ValueError, IndexError):  # every query token unknown to the corpus
@@ -177,11 +160,12 @@ class HybridRetriever:
             mask &= self._dates <= _date_int(flt.date_to)
         return mask
 
-    def sentence_vectors(self, passage: Passage) -> np.ndarray | None:
-        """One vector per sentence of ``passage`` as stored at ingestion, or None."""
-        pos = self._pos.get(passage.chunk_id)
-        packed = None if pos is None else self.metas[pos].get(SENTENCE_VECTORS)
-        return unpack_vectors(packed, self._embedder.dim) if packed else None
+    def sentence_vectors(self, passages: list[Passage]) -> list[np.ndarray | None]:
+        """For each passage, one vector per sentence as stored at ingestion, or None."""
+        got = self._store.chunks.get(ids=list({p.chunk_id for p in passages}), include=["metadatas"])
+        packed = {cid: (m or {}).get(SENTENCE_VECTORS) for cid, m in zip(got["ids"], got["metadatas"] or [])}
+        return [unpack_vectors(str(v), self._embedder.dim) if (v := packed.get(p.chunk_id)) else None
+                for p in passages]
 
     def _passage(self, pos: int, score: float, dense: float | None, bm25: float | None) -> Passage:
         m = self.metas[pos]
