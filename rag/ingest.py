@@ -56,8 +56,7 @@ def ingest(
         with _Writer(settings, embedder.name, checkpoint_s) as writer:
             store = writer.store
             manifest = store.manifest()
-            # "+sv": chunks carry sentence vectors (re-ingest upgrades an index built without).
-            chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}" + ("+sv" if _spans_of(embedder) else "")
+            chunking = chunking_signature(settings, sentence_vectors=_spans_of(embedder) is not None)
             max_bytes = int(settings.max_file_mb * 1e6)
 
             todo: list[tuple[Article, str, bool]] = []  # (article, doc_id, is_update)
@@ -218,6 +217,14 @@ def _write(
             writer.checkpoint()
     bar.close()
     return total
+
+
+def chunking_signature(settings: Settings, *, sentence_vectors: bool) -> str:
+    """What decides an article's stored chunks besides its bytes (kept in its manifest record).
+
+    "+sv": the chunks carry sentence vectors; an index built without is upgraded by re-ingest.
+    """
+    return f"{settings.chunk_tokens}/{settings.chunk_overlap}" + ("+sv" if sentence_vectors else "")
 
 
 def _spans_of(embedder: Embedder) -> SpanEmbedder | None:

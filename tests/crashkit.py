@@ -24,6 +24,7 @@ from conftest import ROOT
 from rag import Settings
 from rag.chunk import chunk_article
 from rag.embed import MiniLMEmbedder
+from rag.ingest import chunking_signature
 from rag.load import discover, load
 from rag.store import DocRecord, doc_id_for, open_store
 from rag.types import Article
@@ -162,7 +163,7 @@ def expected(paths: list[Path], settings: Settings) -> Expected:
     found, _ = discover(paths)
     manifest: dict[str, DocRecord] = {}
     chunks: dict[str, set[ChunkRecord]] = {}
-    chunking = f"{settings.chunk_tokens}/{settings.chunk_overlap}"
+    chunking = chunking_signature(settings, sentence_vectors=True)  # the packaged MiniLM has them
     for f in found:
         a = load(f, int(settings.max_file_mb * 1e6))
         if not isinstance(a, Article):
