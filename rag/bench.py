@@ -42,7 +42,6 @@ from .embed import MiniLMEmbedder
 from .engine import Engine
 from .settings import Settings
 
-HELP = "benchmark ingestion and queries at scale against llama-index and the floors"
 QUICK_ARTICLES = 60
 QUICK_SIZES = ""  # seeds, then seeds + 60 articles
 ASK_SAMPLE = 60  # every question is retrieved (quality needs it); this many are also answered

@@ -21,12 +21,19 @@ from .types import Answer
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {}
-# Commands that live in their own module: each has HELP, configure(parser) and run(args, settings).
-PLUGINS: dict[str, str] = {"eval": "rag.evaluate", "bench": "rag.bench", "load": "rag.loadtest"}
+# Commands that live in their own module, with configure(parser) and run(args, settings). Only
+# the one asked for is imported: evaluation, benchmark and load test pull in matplotlib and
+# gradio_client, ~2 s that `ask` should not pay.
+PLUGINS: dict[str, tuple[str, str]] = {
+    "eval": ("rag.evaluate", "evaluate answers, citations and retrieval on a question set; write a report"),
+    "bench": ("rag.bench", "benchmark ingestion and queries at scale against llama-index and the floors"),
+    "load": ("rag.loadtest", "load-test the chat app with concurrent gradio clients and report latency and memory"),
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(next((a for a in argv if not a.startswith("-")), None))
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
@@ -48,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser; ``command`` names the plugin command to configure fully."""
     parser = argparse.ArgumentParser(prog="python -m rag", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
@@ -77,10 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
 
     sub.add_parser("list", parents=[common], help="list the indexed articles")
-    for name, module_name in PLUGINS.items():
-        module = importlib.import_module(module_name)
-        module.configure(sub.add_parser(name, parents=[common], help=module.HELP))
-        COMMANDS[name] = module.run
+    for name, (module_name, help_text) in PLUGINS.items():
+        p = sub.add_parser(name, parents=[common], help=help_text)
+        if name == command:
+            module = importlib.import_module(module_name)
+            module.configure(p)
+            COMMANDS[name] = module.run
     return parser
 
 

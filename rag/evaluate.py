@@ -32,7 +32,6 @@ from .ingest import ingest
 from .settings import Settings
 from .types import Answer
 
-HELP = "evaluate answers, citations and retrieval on a question set; write a report"
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/reports/latest")
 DEFAULT_GATE = Path("eval/gate.toml")

@@ -17,9 +17,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-
-from llama_index.core.schema import BaseNode, NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.utils import node_to_metadata_dict
+from typing import TYPE_CHECKING
 
 from .chunk import chunk_article, embed_text
 from .embed import Embedder, SpanEmbedder, make_embedder
@@ -31,6 +29,9 @@ from .snapshots import Workspace
 from .store import SENTENCE_VECTORS, DocRecord, Store, doc_id_for, open_store, pack_vectors, write_lock
 from .text import sentence_spans
 from .types import Article, IngestReport, Skipped
+
+if TYPE_CHECKING:  # llama-index is imported where chunks are written: questions never load it
+    from llama_index.core.schema import BaseNode
 
 BATCH_CHUNKS = 256  # embed and write this many chunks at a time
 CHECKPOINT_S = 30.0  # publish what is written at least this often: a kill loses less work
@@ -171,6 +172,8 @@ def _write(
     Articles are chunked as their batch comes, not all first: on the BBC corpus chunking
     everything took ~40 s before the first write, time a kill would lose.
     """
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
     total = 0
     planned = ((a, doc_id, chunk_article(a, max_tokens=settings.chunk_tokens,
                                          overlap=settings.chunk_overlap)) for a, doc_id, _ in todo)
@@ -239,6 +242,8 @@ def _add_chunks(store: Store, embedder: Embedder, nodes: list[BaseNode]) -> None
     (``node_to_metadata_dict``), so the sentence vectors sit in the flat metadata only and
     are not copied into ``_node_content`` a second time.
     """
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
     if not nodes:
         return
     texts = [embed_text(n.metadata["title"], n.get_content()) for n in nodes]

@@ -35,7 +35,6 @@ from typing import Any
 from .errors import ConfigError
 from .settings import Settings
 
-HELP = "load-test the chat app with concurrent gradio clients and report latency and memory"
 QUESTIONS = (
     "How many joint activities does the plan include?",
     "Who signed the defence declaration in Tirana?",

@@ -9,14 +9,9 @@ per-side scores that we expose and filter on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from llama_index.core.vector_stores.types import (
-    FilterCondition,
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-)
 
 from .embed import Embedder
 from .keywords import Keywords
@@ -24,6 +19,9 @@ from .settings import Retrieval
 from .store import SENTENCE_VECTORS, Store, unpack_vectors
 from .text import STEMMER, fold
 from .types import Passage
+
+if TYPE_CHECKING:
+    from llama_index.core.vector_stores.types import MetadataFilters
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
 # MiniLM misses rare names and quoted phrases that BM25 finds, and gets worse as a corpus grows
@@ -47,6 +45,14 @@ class Filter:
         return bool(self.sources or self.date_from or self.date_to)
 
     def to_llama(self) -> MetadataFilters:
+        """As llama-index filters (imported here: a question without filters never loads it)."""
+        from llama_index.core.vector_stores.types import (
+            FilterCondition,
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+        )
+
         parts: list[MetadataFilter] = []
         if self.sources:
             parts.append(MetadataFilter(key="source", value=list(self.sources), operator=FilterOperator.IN))

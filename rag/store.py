@@ -57,8 +57,6 @@ class Store:
 
     def __init__(self, client: Any, settings: Settings, embedder_name: str, create: bool,
                  path: Path | None = None, lease: Lease | None = None) -> None:
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
         self.settings = settings
         self.path = path  # the folder Chroma has open (None for a Chroma server)
         self._lease = lease
@@ -86,7 +84,16 @@ class Store:
                         f"this one: python -m rag ingest PATH"
                     ) from exc
                 raise IndexMissing(no_index_message(settings)) from exc
-        self.vectors = ChromaVectorStore(chroma_collection=self.chunks)
+        self._vectors: Any = None
+
+    @property
+    def vectors(self) -> Any:
+        """llama-index's ``ChromaVectorStore`` over the chunks (built on first use: writers)."""
+        if self._vectors is None:
+            from llama_index.vector_stores.chroma import ChromaVectorStore
+
+            self._vectors = ChromaVectorStore(chroma_collection=self.chunks)
+        return self._vectors
 
     def superseded(self) -> bool:
         """True when a newer version of a local index was published since this one opened."""

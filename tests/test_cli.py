@@ -79,3 +79,13 @@ def test_ingest_then_list(tmp_path: Path) -> None:
     listing = rag("list", "--index", str(index))
     lines = listing.stdout.splitlines()
     assert len(lines) == 5 and "2025-03-24" in listing.stdout and "2025-03-26" in listing.stdout
+
+
+def test_output_piped_into_head_ends_quietly(seed_settings: Settings) -> None:
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "list", "--index", str(seed_settings.index_dir)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=0)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader went away before the list was printed
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) != 0
+    assert "Traceback" not in err and "BrokenPipeError" not in err
