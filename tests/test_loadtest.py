@@ -75,3 +75,28 @@ def test_25_clients_1000_questions_no_errors_flat_memory(app: tuple[str, int, Pa
     report = _run(url, pid, 25, 40, "load-1000")
     assert report.rss_end_mb is not None and report.rss_start_mb is not None
     assert report.rss_end_mb - report.rss_start_mb < 200, report.summary()  # a leak would grow with questions
+
+
+@pytest.mark.slow
+def test_the_engine_keeps_no_memory_per_question(engine) -> None:  # type: ignore[no-untyped-def]
+    """What the app's RSS growth is not: 800 answers after a warm-up leave the engine's RSS
+    where it was (the app's ~45 KB a question is its sessions' chat state)."""
+    import json
+
+    questions = [json.loads(line)["question"]
+                 for line in (ROOT / "eval" / "questions.jsonl").read_text("utf-8").splitlines()]
+
+    def rss_mb() -> float:
+        status = Path("/proc/self/status").read_text()
+        return int(next(x for x in status.splitlines() if x.startswith("VmRSS")).split()[1]) / 1024
+
+    for q in questions * 2:  # warm-up: allocator pools and caches settle
+        engine.ask(q)
+    start = rss_mb()
+    for i in range(800):
+        engine.ask(questions[i % len(questions)])
+    growth = rss_mb() - start
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "engine-memory.json").write_text(json.dumps(
+        {"answers": 800, "rss_start_mb": round(start, 1), "growth_mb": round(growth, 1)}, indent=1) + "\n")
+    assert growth < 20, f"RSS grew {growth:.1f} MB over 800 answers"
