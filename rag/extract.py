@@ -116,8 +116,7 @@ class Extractive:
             return Extraction((), "the retrieved passages hold no sentences")
         self._add_similarity(q, passages, cands, vector)
         for c in cands:
-            c.score = (0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim + 0.15 * c.kind_ok
-                       + 0.15 * c.slot) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
+            c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
         if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
             cands.sort(key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
@@ -208,12 +207,17 @@ class Extractive:
                     ranked.append(c)
                 else:
                     exact.append(c)
-            ranked.sort(key=lambda c: -(0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim
-                                        + 0.15 * c.kind_ok + 0.15 * c.slot))
+            ranked.sort(key=lambda c: -_evidence(c))
             exact += ranked[:EXACT_SIMS]
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
+
+
+def _evidence(c: _Cand) -> float:
+    """A sentence's evidence: coverage of the question (sentence, passage), similarity, and
+    holding the kind of answer asked for."""
+    return 0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim + 0.15 * c.kind_ok + 0.15 * c.slot
 
 
 @dataclass
