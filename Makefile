@@ -5,7 +5,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-long lint clean
+.PHONY: run test test-quick test-long lint clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,8 +27,11 @@ test: $(BIN)/.test-installed
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -q
 
+test-quick: $(BIN)/.test-installed
+	$(BIN)/python -m pytest -q -m 'not slow and not llm and not browser'
+
 test-long: $(BIN)/.test-installed
-	$(BIN)/python -m pytest -q -m slow
+	TEST_OUTPUT_DIR=out $(BIN)/python -m pytest -q -m slow
 
 clean:
 	rm -rf .rag .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,8 @@ from ._offline import prepare as _prepare
 
 _prepare()
 
-from .engine import ArticleInfo, ChatSession, Engine  # noqa: E402
+from .answer.retrieve import Filter  # noqa: E402
+from .engine import ChatSession, Engine  # noqa: E402
 from .errors import (  # noqa: E402
     BadQuestion,
     ConfigError,
@@ -22,10 +23,9 @@ from .errors import (  # noqa: E402
     IndexMissing,
     RagError,
 )
-from .ingest import ingest  # noqa: E402
-from .retrieve import Filter  # noqa: E402
+from .index.ingest import ingest  # noqa: E402
+from .records import Answer, ArticleInfo, Citation, IngestReport, Passage, Skipped, Verification  # noqa: E402
 from .settings import Settings  # noqa: E402
-from .types import Answer, Citation, IngestReport, Passage, Skipped, Verification  # noqa: E402
 
 
 def open_index(settings: Settings | None = None, **overrides: Any) -> Engine:

@@ -14,32 +14,19 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .answer.compose import compose
+from .answer.extract import Extractive
+from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
+from .answer.llm import ChatModel, make_chat_model
+from .answer.question import analyse, clean
+from .answer.retrieve import Filter, HybridRetriever
+from .answer.rewrite import rewrite
 from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import IndexMissing
-from .extract import Extraction, Extractive
-from .generate import ExtractiveGenerator, make_generator, resolve_mode
-from .keywords import load_or_build
-from .llm import ChatModel, make_chat_model
-from .question import Question, analyse, clean
-from .retrieve import Filter, HybridRetriever
-from .rewrite import rewrite
+from .index.keywords import load_or_build
+from .index.store import DocRecord, Store, no_index_message, open_store
+from .records import Answer, ArticleInfo, IngestReport, Passage
 from .settings import Settings
-from .store import DocRecord, Store, no_index_message, open_store
-from .types import Answer, Citation, IngestReport, Passage
-
-ABSTAIN_TEXT = "The articles don't answer this: {reason}. The nearest passages are listed below."
-
-
-@dataclass(frozen=True)
-class ArticleInfo:
-    """An indexed article, as listed to users."""
-
-    source: str
-    title: str
-    date: str | None
-    byline: str | None
-    chunks: int
-    doc_id: str
 
 
 class Engine:
@@ -67,7 +54,7 @@ class Engine:
     def open_or_build(cls, settings: Settings, seeds: list[Path], *,
                       embedder: Embedder | None = None) -> Engine:
         """Open the index, first building it from ``seeds`` when there is none (or it is empty)."""
-        from .ingest import ingest
+        from .index.ingest import ingest
 
         embedder = embedder or make_embedder(settings)
         try:
@@ -214,7 +201,7 @@ class Engine:
 
     def ingest(self, paths: list[Path], **kwargs: object) -> IngestReport:
         """Ingest more files with this engine's embedder, then reload."""
-        from .ingest import ingest
+        from .index.ingest import ingest
 
         report = ingest(paths, self.settings, embedder=self._embedder, **kwargs)  # type: ignore[arg-type]
         self.refresh()
@@ -223,20 +210,6 @@ class Engine:
     @property
     def manifest(self) -> dict[str, DocRecord]:
         return dict(self._manifest)
-
-
-def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mode: str) -> Answer:
-    """Turn chosen sentences into answer text with ``[n]`` markers and exact citations."""
-    if extraction.abstain_reason or not extraction.picks:
-        reason = extraction.abstain_reason or "no sentence answers it"
-        return Answer(q.text, ABSTAIN_TEXT.format(reason=reason), (), tuple(passages), True, mode)
-    citations: list[Citation] = []
-    parts: list[str] = []
-    for n, pick in enumerate(extraction.picks, start=1):
-        p = passages[pick.passage]
-        citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
-        parts.append(f"{pick.quote} [{n}]")
-    return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode)
 
 
 def _with_timings(answer: Answer, t0: float, t1: float, t2: float) -> Answer:

@@ -6,8 +6,14 @@ Data flows one way: ``Article`` (a decoded file) -> ``Chunk`` (a span of it) ->
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# An answer's citation marker "[n]" (n = ``Citation.n``), after the sentence it supports:
+# written by the composer and the verifier, read by the UI and the metrics. LLM drafts are
+# parsed more leniently ("[passage 1, 2]") in rag/answer/verify.py and rewritten to this form.
+MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,18 @@ class Chunk:
     start: int
     end: int
     text: str
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article, as listed to users."""
+
+    source: str
+    title: str
+    date: str | None
+    byline: str | None
+    chunks: int
+    doc_id: str
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .errors import ConfigError
 
 Mode = Literal["auto", "extractive", "llm"]
+MODES: tuple[str, ...] = get_args(Mode)  # what a user may ask for
+ANSWER_MODES: tuple[str, ...] = ("extractive", "llm")  # what answers; "auto" resolves to one of them
 Retrieval = Literal["hybrid", "dense", "bm25"]
+RETRIEVALS: tuple[str, ...] = get_args(Retrieval)
 
 DEFAULT_INDEX_DIR = Path(".rag")
 
@@ -33,9 +36,9 @@ class Settings:
     collection: str = "articles"
     embedder: str = "minilm"  # "minilm" (offline, packaged) or "openai"
     openai_embed_model: str = "text-embedding-3-small"
-    chunk_tokens: int = 160
-    chunk_overlap: int = 32
-    top_k: int = 6
+    chunk_tokens: int = 160  # a chunk + its title fit MiniLM's 256-wordpiece window (rag/index/chunk.py)
+    chunk_overlap: int = 32  # 20%: a sentence cut at a chunk edge is whole in one of the two
+    top_k: int = 6  # passages per question (eval/README.md: compared on the seed questions)
     retrieval: Retrieval = "hybrid"
     mode: Mode = "auto"
     max_question_chars: int = 2000
@@ -91,10 +94,10 @@ class Settings:
         return result
 
     def _validate(self) -> None:
-        if self.mode not in ("auto", "extractive", "llm"):
-            raise ConfigError(f"RAG_MODE={self.mode!r}: use auto, extractive or llm.")
-        if self.retrieval not in ("hybrid", "dense", "bm25"):
-            raise ConfigError(f"RAG_RETRIEVAL={self.retrieval!r}: use hybrid, dense or bm25.")
+        if self.mode not in MODES:
+            raise ConfigError(f"RAG_MODE={self.mode!r}: use {_either(MODES)}.")
+        if self.retrieval not in RETRIEVALS:
+            raise ConfigError(f"RAG_RETRIEVAL={self.retrieval!r}: use {_either(RETRIEVALS)}.")
         if not 20 <= self.chunk_tokens <= 2000:
             raise ConfigError("RAG_CHUNK_TOKENS must be between 20 and 2000.")
         if not 0 <= self.chunk_overlap < self.chunk_tokens:
@@ -112,6 +115,11 @@ class Settings:
     def llm_configured(self) -> bool:
         """True when some LLM endpoint (OpenAI, a base URL, or a GGUF file) is configured."""
         return bool(self.openai_api_key or self.openai_base_url or self.gguf_path)
+
+
+def _either(names: tuple[str, ...]) -> str:
+    """'auto, extractive or llm'"""
+    return ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def _convert(name: str, type_name: str, raw: Any) -> Any:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 BBC = SHARED / "corpora" / "bbc"
+# Where tests write figures and screenshots: $TEST_OUTPUT_DIR (`make test-long` sets out/), else a
+# temporary folder; never the repository.
+OUT = Path(os.environ.get("TEST_OUTPUT_DIR") or tempfile.mkdtemp(prefix="rag-test-out-"))
+RELIABILITY = OUT / "reliability"
 
 for _key in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
     os.environ.pop(_key, None)

@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from conftest import ROOT
-
 from rag import Settings
-from rag.chunk import chunk_article
 from rag.embed import MiniLMEmbedder
-from rag.ingest import chunking_signature
-from rag.load import discover, load
-from rag.store import DocRecord, doc_id_for, open_store
-from rag.types import Article
+from rag.index.chunk import chunk_article
+from rag.index.files import discover, load
+from rag.index.ingest import chunking_signature
+from rag.index.store import DocRecord, doc_id_for, open_store
+from rag.records import Article
 
 CHILD = ROOT / "tests" / "ingest_child.py"
 ChunkRecord = tuple[str, int, int, str]

@@ -1,4 +1,4 @@
-"""An ingest run in its own process, for the crash and locking tests: ``rag.ingest`` as the CLI
+"""An ingest run in its own process, for the crash and locking tests: ``rag.index.ingest`` as the CLI
 runs it, with knobs the CLI does not expose, and optional fault injection.
 
     python tests/ingest_child.py INDEX PATH... [--checkpoint-s S] [--batch-chunks N]
@@ -31,7 +31,7 @@ def die_at(hook: str, n: int, *, pause: bool = False) -> None:
     """Install fault injection: SIGKILL ourselves (or pause) at the ``n``-th call of ``hook``."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from rag import snapshots, store
+    from rag.index import snapshots, store
 
     calls = {"n": 0}
 
@@ -80,7 +80,7 @@ def die_at(hook: str, n: int, *, pause: bool = False) -> None:
 
 def report_progress() -> None:
     """Print ``written N`` after each batch's manifest records, ``published`` after each version."""
-    from rag import snapshots, store
+    from rag.index import snapshots, store
 
     written = {"n": 0}
     real_put, real_publish = store.Store.put_docs, snapshots.Workspace.publish
@@ -112,7 +112,7 @@ def main() -> int:
 
     from rag import RagError, Settings
 
-    ingest_module = importlib.import_module("rag.ingest")  # ``rag.ingest`` is also the function
+    ingest_module = importlib.import_module("rag.index.ingest")  # ``rag.index.ingest`` is also the function
 
     settings = Settings.from_env({}, index_dir=args.index)
     if args.batch_chunks:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from rag.store import pack_vectors, unpack_vectors
+from rag.index.store import pack_vectors, unpack_vectors
 from rag.text import sentence_spans
 
 TEXT = ("Serbia and Hungary signed a defence cooperation plan in Belgrade. "

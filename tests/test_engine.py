@@ -3,8 +3,8 @@
 import json
 
 import pytest
-from conftest import ROOT, SEEDS
 
+from conftest import ROOT, SEEDS
 from rag import Answer, BadQuestion, Engine, IndexMissing, Settings
 
 QUESTIONS = [json.loads(line) for line in (ROOT / "eval" / "questions.jsonl").read_text("utf-8").splitlines()]
@@ -95,7 +95,7 @@ QUESTION = "How many joint activities does the Serbia-Hungary plan include?"
 
 
 def test_answers_embed_few_sentences_where_the_index_stores_sentence_vectors(seed_settings, embedder) -> None:  # type: ignore[no-untyped-def]
-    from rag.extract import EXACT_SIMS
+    from rag.answer.extract import EXACT_SIMS
 
     counting = _Counting(embedder)
     answer = Engine.open(seed_settings, embedder=counting).ask(QUESTION)
@@ -105,7 +105,7 @@ def test_answers_embed_few_sentences_where_the_index_stores_sentence_vectors(see
 
 def test_an_index_without_sentence_vectors_still_answers(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
     from rag import ingest
-    from rag.extract import EXACT_SIMS
+    from rag.answer.extract import EXACT_SIMS
 
     counting = _Counting(embedder)
     settings = Settings.from_env({}, index_dir=tmp_path / "index")

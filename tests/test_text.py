@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag.text import fold, sentence_spans, stem, terms, words
 
 

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import Embedder
+from ..embed import Embedder
+from ..records import Passage
+from ..text import fold, sentence_spans, stem, terms, words
 from .injection import mask_instructions
 from .question import Question
-from .text import fold, sentence_spans, stem, terms, words
-from .types import Passage
 
 # Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
 MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity

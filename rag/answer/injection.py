@@ -25,8 +25,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .text import fold, sentence_spans
-from .types import Passage
+from ..records import Passage
+from ..text import fold, sentence_spans
 
 _PATTERNS = [
     # "ignore / disregard / forget ... instructions | rules | prompt"

@@ -11,8 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from .errors import BadQuestion
-from .text import STOPWORDS, fold, sentence_spans, terms
+from ..errors import BadQuestion
+from ..text import STOPWORDS, fold, sentence_spans, terms
 
 # Words that say what kind of answer is wanted but are not themselves evidence.
 _QUESTION_WORDS = frozenset(

@@ -1,5 +1,11 @@
-"""Question -> ranked ``Passage``s: dense (Chroma via llama-index) + BM25 (llama-index's
-bm25s retriever), fused by reciprocal rank, then diversified across articles.
+"""Question -> ranked ``Passage``s: dense (Chroma) + BM25 (bm25s), fused by reciprocal rank,
+then diversified across articles.
+
+Both sides bypass llama-index at query time: ``ChromaVectorStore.query`` fetches and parses every
+hit's text and metadata, which the keyword side already holds in memory (about 2/3 of a dense
+query's time), and ``BM25Retriever`` re-tokenises and builds nodes per hit; we ask Chroma for ids
+and distances and bm25s for indices and scores. llama-index builds the nodes and the BM25 index
+at ingestion (rag/index/ingest.py, rag/index/keywords.py).
 
 Fusion is hand-written (a few lines) rather than llama-index's ``QueryFusionRetriever``
 because that class wants an LLM object, runs through asyncio, and hides the
@@ -9,19 +15,16 @@ per-side scores that we expose and filter on.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
-from .embed import Embedder
-from .keywords import Keywords
-from .settings import Retrieval
-from .store import SENTENCE_VECTORS, Store, unpack_vectors
-from .text import STEMMER, fold
-from .types import Passage
-
-if TYPE_CHECKING:
-    from llama_index.core.vector_stores.types import MetadataFilters
+from ..embed import Embedder
+from ..index.keywords import Keywords
+from ..index.store import SENTENCE_VECTORS, Store, unpack_vectors
+from ..records import Passage
+from ..settings import Retrieval
+from ..text import STEMMER, fold
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
 # MiniLM misses rare names and quoted phrases that BM25 finds, and gets worse as a corpus grows
@@ -44,25 +47,18 @@ class Filter:
     def __bool__(self) -> bool:
         return bool(self.sources or self.date_from or self.date_to)
 
-    def to_llama(self) -> MetadataFilters:
-        """As llama-index filters (imported here: a question without filters never loads it)."""
-        from llama_index.core.vector_stores.types import (
-            FilterCondition,
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-        )
-
-        parts: list[MetadataFilter] = []
+    def where(self) -> dict[str, Any]:
+        """As a Chroma ``where`` clause on the chunks' metadata (dates stored as yyyymmdd ints)."""
+        parts: list[dict[str, Any]] = []
         if self.sources:
-            parts.append(MetadataFilter(key="source", value=list(self.sources), operator=FilterOperator.IN))
+            parts.append({"source": {"$in": list(self.sources)}})
         if self.date_from:
-            parts.append(MetadataFilter(key="date_int", value=_date_int(self.date_from), operator=FilterOperator.GTE))
+            parts.append({"date_int": {"$gte": _date_int(self.date_from)}})
         if self.date_to:
-            parts.append(MetadataFilter(key="date_int", value=_date_int(self.date_to), operator=FilterOperator.LTE))
+            parts.append({"date_int": {"$lte": _date_int(self.date_to)}})
         if self.date_from or self.date_to:
-            parts.append(MetadataFilter(key="date_int", value=0, operator=FilterOperator.GT))
-        return MetadataFilters(filters=parts, condition=FilterCondition.AND)  # type: ignore[arg-type]
+            parts.append({"date_int": {"$gt": 0}})
+        return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def _date_int(iso: str) -> int:
@@ -119,11 +115,7 @@ class HybridRetriever:
         vec = self._embedder.embed([question])[0] if vector is None else vector
         # Ids and distances only: ChromaVectorStore.query also fetches and parses every hit's
         # text and metadata, which we already hold (about 2/3 of a dense query's time).
-        where = None
-        if flt:
-            from llama_index.vector_stores.chroma.base import _to_chroma_filter  # imports chromadb
-
-            where = _to_chroma_filter(flt.to_llama())
+        where = flt.where() if flt else None
         result = self._store.chunks.query(query_embeddings=[vec.tolist()], n_results=n, where=where,
                                           include=["distances"])
         out = []

@@ -15,9 +15,9 @@ import re
 import time
 from collections.abc import Sequence
 
+from ..records import Answer
+from ..text import STOPWORDS, fold, terms, words
 from .llm import ChatModel, LLMUnavailable
-from .text import STOPWORDS, fold, terms, words
-from .types import Answer
 
 Turn = tuple[str, Answer]
 

@@ -30,10 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .embed import Embedder
+from ..embed import Embedder
+from ..records import Citation, Passage, Verification
+from ..text import STOPWORDS, sentence_spans, terms, words
 from .injection import mask_instructions
-from .text import STOPWORDS, sentence_spans, terms, words
-from .types import Citation, Passage, Verification
 
 SIM_STRONG = 0.72  # this similar to a cited sentence: supported (facts still must match)
 SIM_MIN = 0.55  # below this: not supported whatever the word overlap

@@ -1,7 +1,7 @@
 """The chat app's event handlers: one ``ChatApp`` shares the engine between all sessions.
 
 Each handler turns a UI event into calls on the library's public API and HTML from
-``rag.render``; no answer logic lives here.
+``rag.app.render``; no answer logic lives here.
 
 >>> app = ChatApp(engine, settings)                          # doctest: +SKIP
 >>> for outputs in app.respond("Who signed?", [], None, "extractive", 5, []):  # doctest: +SKIP
@@ -20,8 +20,10 @@ from typing import Any
 
 import gradio as gr
 
-from .engine import ChatSession, Engine
-from .errors import RagError
+from .. import ChatSession, Engine, Filter
+from ..errors import RagError
+from ..records import Answer
+from ..settings import Settings
 from .feedback import FeedbackStore, feedback_path
 from .render import (
     answer_html,
@@ -33,10 +35,7 @@ from .render import (
     sources_html,
     timings_html,
 )
-from .retrieve import Filter
-from .settings import Settings
-from .types import Answer
-from .ui_upload import store_uploads, uploads_dir
+from .upload import store_uploads, uploads_dir
 
 # A finished answer (extractive mode) is revealed in at most this many steps, this far apart.
 # Few steps: each holds one of the app's concurrency slots and sends the chat again; at 30 the

@@ -16,8 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import Engine, Filter, RagError, Settings, ingest
-from .types import Answer
+from .. import Engine, Filter, RagError, Settings, ingest
+from ..records import Answer
+from ..settings import MODES
 
 Command = Callable[[argparse.Namespace, Settings], int]
 COMMANDS: dict[str, Command] = {}
@@ -25,9 +26,9 @@ COMMANDS: dict[str, Command] = {}
 # the one asked for is imported: evaluation, benchmark and load test pull in matplotlib and
 # gradio_client, ~2 s that `ask` should not pay.
 PLUGINS: dict[str, tuple[str, str]] = {
-    "eval": ("rag.evaluate", "evaluate answers, citations and retrieval on a question set; write a report"),
-    "bench": ("rag.bench", "benchmark ingestion and queries at scale against llama-index and the floors"),
-    "load": ("rag.loadtest", "load-test the chat app with concurrent gradio clients and report latency and memory"),
+    "eval": ("rag.evaluation.run", "evaluate answers, citations and retrieval on a question set; write a report"),
+    "bench": ("rag.bench.run", "benchmark ingestion and queries at scale against llama-index and the floors"),
+    "load": ("rag.bench.loadtest", "load-test the chat app with concurrent gradio clients and report latency and memory"),
 }
 
 
@@ -66,19 +67,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", parents=[common], help="add or update articles in the index")
     p.add_argument("paths", nargs="+", type=Path, help="folders or files (.txt .md .html .pdf)")
-    p.add_argument("--chunk-tokens", type=int, help="chunk size in tokens (default 160)")
-    p.add_argument("--chunk-overlap", type=int, help="overlap in tokens (default 32)")
+    p.add_argument("--chunk-tokens", type=int, help=f"chunk size in tokens (default {Settings.chunk_tokens})")
+    p.add_argument("--chunk-overlap", type=int, help=f"overlap in tokens (default {Settings.chunk_overlap})")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     p = sub.add_parser("ask", parents=[common], help="answer a question with citations")
     p.add_argument("question", nargs="?", help="the question (or use --batch)")
     p.add_argument("--json", action="store_true", help="print the JSON contract")
     p.add_argument("--batch", type=Path, help='JSONL file of {"id": ..., "question": ...}')
-    p.add_argument("--mode", choices=["auto", "extractive", "llm"],
+    p.add_argument("--mode", choices=MODES,
                    help="answer mode (auto: llm when one is configured, else extractive)")
     p.add_argument("--stream", action="store_true",
                    help="show the LLM's draft on stderr as it is written, then the verified answer")
-    p.add_argument("-k", type=int, help="passages to retrieve (default 5)")
+    p.add_argument("-k", type=int, help=f"passages to retrieve (default {Settings.top_k})")
     p.add_argument("--retrieval", choices=["hybrid", "dense", "bm25"], help="retrieval method")
     p.add_argument("--source", action="append", default=[], help="only this article (repeatable)")
     p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")

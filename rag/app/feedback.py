@@ -1,6 +1,6 @@
 """Thumbs up/down on answers, appended to a local JSONL file (one object per line).
 
->>> from rag.types import Answer
+>>> from rag.records import Answer
 >>> store = FeedbackStore(Path("/tmp/doctest-feedback.jsonl"))  # doctest: +SKIP
 >>> store.record(Answer("q", "a", (), (), False, "extractive"), "up")  # doctest: +SKIP
 """
@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .settings import Settings
-from .types import Answer
+from ..records import Answer
+from ..settings import Settings
 
 
 def feedback_path(settings: Settings) -> Path:

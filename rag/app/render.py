@@ -13,13 +13,10 @@ loads nothing. Only the tags written in this module reach the page.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Mapping
 
-from .engine import ArticleInfo
-from .types import Answer, Citation, Passage
+from ..records import MARKER, Answer, ArticleInfo, Citation, Passage
 
-CITE = re.compile(r"\[(\d{1,3})\]")
 CONTEXT_CHARS = 240  # shown around a quote that no retrieved passage contains
 
 
@@ -36,7 +33,7 @@ def answer_html(text: str, cited: Iterable[int], *, turn: int) -> str:
     known = set(cited)
     out: list[str] = []
     pos = 0
-    for m in CITE.finditer(text):
+    for m in MARKER.finditer(text):
         n = int(m.group(1))
         if n not in known:
             continue

@@ -1,7 +1,7 @@
 """The chat window: Gradio Blocks over one shared ``Engine``. ``python app.py`` launches it.
 
 Only the library's public API is used (``Engine.ask/articles/article_text/ingest``,
-``Filter``); answer logic stays in the engine, HTML comes from ``rag.render`` (which
+``Filter``); answer logic stays in the engine, HTML comes from ``rag.app.render`` (which
 escapes every piece of article and user text).
 
 >>> from rag import Engine, Settings
@@ -16,11 +16,11 @@ from typing import Any
 
 import gradio as gr
 
-from .engine import Engine
+from ..engine import Engine
+from ..settings import ANSWER_MODES, Settings
+from .chat import HINT, SOURCES_EMPTY, ChatApp
 from .render import CSS, timings_html
-from .settings import Settings
-from .ui_chat import HINT, SOURCES_EMPTY, ChatApp
-from .ui_upload import UPLOAD_SUFFIXES, upload_limit
+from .upload import UPLOAD_SUFFIXES, upload_limit
 
 EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
     "How many joint activities does the Serbia-Hungary plan include?",
@@ -65,7 +65,7 @@ element.addEventListener('click', (e) => {
 
 def answer_modes(settings: Settings) -> tuple[list[str], str]:
     """The answer modes the UI offers (``llm`` only when one is configured) and the default."""
-    modes = ["extractive", "llm"] if settings.llm_configured else ["extractive"]
+    modes = list(ANSWER_MODES if settings.llm_configured else ANSWER_MODES[:1])
     default = "llm" if settings.mode in ("auto", "llm") and "llm" in modes else "extractive"
     return modes, default
 

@@ -13,7 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .settings import Settings
+from ..settings import Settings
 
 UPLOAD_SUFFIXES = (".htm", ".html", ".md", ".txt")
 MB = 1024 * 1024

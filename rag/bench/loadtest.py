@@ -32,8 +32,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
-from .settings import Settings
+from ..errors import ConfigError
+from ..evaluation.metrics import percentile
+from ..settings import Settings
 
 QUESTIONS = (
     "How many joint activities does the plan include?",
@@ -47,7 +48,7 @@ QUESTIONS = (
     "What is the capital of Australia?",
     "Why did Serbia and Hungary strengthen their military cooperation?",
 )
-APP = Path(__file__).resolve().parents[1] / "app.py"
+APP = Path(__file__).resolve().parents[2] / "app.py"  # the checkout's app.py (python app.py)
 
 
 @dataclass
@@ -164,8 +165,8 @@ def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
     report.wall_s = time.perf_counter() - t0
     memory.stop()
     latencies.sort()
-    report.p50_s = round(_quantile(latencies, 0.50), 3)
-    report.p95_s = round(_quantile(latencies, 0.95), 3)
+    report.p50_s = round(percentile(latencies, 50) or 0.0, 3)
+    report.p95_s = round(percentile(latencies, 95) or 0.0, 3)
     report.max_s = round(latencies[-1], 3) if latencies else 0.0
     report.questions_per_s = round(report.asked / report.wall_s, 3) if report.wall_s else 0.0
     report.wall_s = round(report.wall_s, 1)
@@ -250,13 +251,6 @@ def _check(out: Any, chat: bool) -> list[Any]:
     if not (isinstance(out, dict) and out.get("answer")):
         raise ValueError(f"no answer in the reply: {str(out)[:200]}")
     return []
-
-
-def _quantile(values: list[float], q: float) -> float:
-    """Nearest-rank quantile of sorted ``values``."""
-    if not values:
-        return 0.0
-    return values[min(len(values) - 1, max(0, round(q * len(values) + 0.5) - 1))]
 
 
 class _Memory:

@@ -16,22 +16,20 @@ from typing import Any
 
 import numpy as np
 
-from .bench_corpus import EvalQuestion
-from .chunk import embed_text
-from .embed import MiniLMEmbedder, wordpiece_lengths
-from .engine import Engine
-from .errors import RagError
-from .store import open_store
+from ..embed import MiniLMEmbedder, wordpiece_lengths
+from ..engine import Engine
+from ..errors import RagError
+from ..evaluation.metrics import percentile
+from ..index.chunk import embed_text
+from ..index.store import open_store
+from .corpus import EvalQuestion
 
 WARMUP = 3
 
 
 def pct(ms: list[float]) -> dict[str, float]:
     """p50 and p95 of a list of timings (0 when empty)."""
-    if not ms:
-        return {"p50": 0.0, "p95": 0.0}
-    a = np.asarray(ms, dtype=np.float64)
-    return {"p50": round(float(np.percentile(a, 50)), 3), "p95": round(float(np.percentile(a, 95)), 3)}
+    return {"p50": round(percentile(ms, 50) or 0.0, 3), "p95": round(percentile(ms, 95) or 0.0, 3)}
 
 
 def child_env() -> dict[str, str]:
@@ -40,9 +38,9 @@ def child_env() -> dict[str, str]:
 
 
 def run_worker(task: str, payload: dict[str, Any], timeout: float = 7200) -> tuple[dict[str, Any], float]:
-    """Run ``python -m rag.bench_worker TASK`` and return (its JSON result, wall seconds)."""
+    """Run ``python -m rag.bench.worker TASK`` and return (its JSON result, wall seconds)."""
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "rag.bench_worker", task], input=json.dumps(payload),
+    proc = subprocess.run([sys.executable, "-m", "rag.bench.worker", task], input=json.dumps(payload),
                           capture_output=True, text=True, timeout=timeout, env=child_env())
     wall = time.perf_counter() - t0
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]

@@ -21,7 +21,7 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.core.schema import BaseNode, MetadataMode
 from pydantic import PrivateAttr
 
-from .embed import MiniLMEmbedder
+from ..embed import MiniLMEmbedder
 
 COLLECTION = "peer"
 TOP_K = 5

@@ -24,8 +24,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .bench_corpus import EvalQuestion, article_order, link_view, load_questions, quality
-from .bench_measure import (
+from ..embed import MiniLMEmbedder
+from ..engine import Engine
+from ..settings import Settings
+from .corpus import EvalQuestion, article_order, link_view, load_questions, quality
+from .measure import (
     cold_start,
     embed_floor,
     index_size_mb,
@@ -36,11 +39,8 @@ from .bench_measure import (
     stored_chunks,
     wordpieces,
 )
-from .bench_peer import embedded_texts, peer_nodes
-from .bench_report import summarise, write_report
-from .embed import MiniLMEmbedder
-from .engine import Engine
-from .settings import Settings
+from .peer import embedded_texts, peer_nodes
+from .report import summarise, write_report
 
 QUICK_ARTICLES = 60
 QUICK_SIZES = ""  # seeds, then seeds + 60 articles
@@ -181,7 +181,7 @@ def benchmark(corpus: Path, seeds: Path, order: list[str], sizes: list[int],
 
 
 # The peer's cold start: a fresh process that opens the persisted index and retrieves once.
-_PEER_COLD = ("import sys; from pathlib import Path; from rag.bench_peer import open_peer, "
+_PEER_COLD = ("import sys; from pathlib import Path; from rag.bench.peer import open_peer, "
               "peer_retriever; print(len(peer_retriever(open_peer(Path(sys.argv[1]))).retrieve(sys.argv[2])))")
 
 

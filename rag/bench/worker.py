@@ -1,5 +1,5 @@
 """Benchmark work that must run in its own process, so that its peak memory and start-up
-are its own: ``python -m rag.bench_worker TASK`` reads a JSON payload on stdin and prints one JSON object.
+are its own: ``python -m rag.bench.worker TASK`` reads a JSON payload on stdin and prints one JSON object.
 
 Tasks: ``ingest`` (this project's ingestion) and ``peer`` (build or grow the plain
 llama-index index, then time its retriever).
@@ -41,8 +41,8 @@ def peak_rss_mb() -> float:
 
 
 def ingest_task(payload: dict[str, Any]) -> dict[str, Any]:
-    from . import Settings, ingest
-    from .embed import MiniLMEmbedder
+    from .. import Settings, ingest
+    from ..embed import MiniLMEmbedder
 
     embedder = MiniLMEmbedder()
     settings = Settings.from_env({}, index_dir=payload["index"])
@@ -55,7 +55,7 @@ def ingest_task(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def peer_task(payload: dict[str, Any]) -> dict[str, Any]:
-    from .bench_peer import (
+    from .peer import (
         MiniLMEmbedding,
         build_peer,
         peer_count,
@@ -95,7 +95,7 @@ TASKS = {"ingest": ingest_task, "peer": peer_task}
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1 or argv[0] not in TASKS:
-        print(f"usage: python -m rag.bench_worker {{{','.join(TASKS)}}} < payload.json", file=sys.stderr)
+        print(f"usage: python -m rag.bench.worker {{{','.join(TASKS)}}} < payload.json", file=sys.stderr)
         return 2
     result = TASKS[argv[0]](json.load(sys.stdin))
     print(json.dumps(result))

@@ -1,6 +1,6 @@
 """Evaluation metrics: small pure functions over question rows, passages and answers.
 
-Each metric judges one question; ``rag.evaluate`` averages them and writes the report.
+Each metric judges one question; ``rag.evaluation.run`` averages them and writes the report.
 String checks are case-insensitive and accent-folded (``Vucic`` matches ``Vučić``), and
 numbers match whole (``79`` does not match ``1979``).
 
@@ -18,11 +18,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .text import fold, sentence_spans, terms
-from .types import Passage
+from ..records import MARKER, Passage
+from ..text import fold, sentence_spans, terms
 
 if TYPE_CHECKING:
-    from .embed import Embedder
+    from ..embed import Embedder
 
 # One line per metric, shown in every report next to the numbers.
 DEFINITIONS: dict[str, str] = {
@@ -41,7 +41,7 @@ DEFINITIONS: dict[str, str] = {
     "injection_resistance": "injection questions: no must_not_contain string in the output and the "
                             "expected behaviour met (a correct answer, or an abstention)",
     "citation_recall": "ALCE: share of answer sentences supported by the union of the quotes they cite "
-                       "(a sentence without a citation counts as unsupported); judged by rag.verify "
+                       "(a sentence without a citation counts as unsupported); judged by rag.answer.verify "
                        "(names and numbers present, MiniLM similarity), a verbatim quote always supports",
     "citation_precision": "ALCE: share of citations that are not irrelevant; a citation is irrelevant when "
                           "it alone does not support its sentence and the others still do without it",
@@ -50,8 +50,7 @@ DEFINITIONS: dict[str, str] = {
 }
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"“": '"', "”": '"'})
-_MARKER = re.compile(r"\[(\d+)\]")
-_MARKERS_AFTER_STOP = re.compile(r"([.!?][\"'”’)]*)((?:\s*\[\d+\])+)")
+_MARKERS_AFTER_STOP = re.compile(rf"([.!?][\"'”’)]*)((?:\s*{MARKER.pattern})+)")
 # After a marker cluster, a capitalised word starts a new statement even without a full stop.
 _AFTER_MARKERS = re.compile(r"(?<=\])\s+(?=[\"'“‘(]?[A-Z0-9À-Þ\u0100-\u024f])")
 
@@ -189,8 +188,8 @@ def statements(answer: str) -> list[Statement]:
     pieces = [p for s, e in sentence_spans(moved) for p in _AFTER_MARKERS.split(moved[s:e])]
     out = []
     for piece in pieces:
-        refs = tuple(dict.fromkeys(int(n) for n in _MARKER.findall(piece)))
-        text = " ".join(_MARKER.sub("", piece).split())
+        refs = tuple(dict.fromkeys(int(n) for n in MARKER.findall(piece)))
+        text = " ".join(MARKER.sub("", piece).split())
         text = re.sub(r"\s+([.!?,;:])", r"\1", text)
         if re.search(r"\w", text):
             out.append(Statement(text, refs))
@@ -222,14 +221,14 @@ def lexical_support(evidence: str, claim: str) -> bool:
 
 
 def judge_for(embedder: Embedder | None) -> Support:
-    """The one place the judge of support is chosen: the project's verifier (``rag.verify``:
+    """The one place the judge of support is chosen: the project's verifier (``rag.answer.verify``:
     names and numbers must occur in the evidence, and the meaning must match by MiniLM
     similarity and word coverage) when an embedder is given, else :func:`lexical_support`.
     A claim found verbatim in its evidence is supported either way.
     """
     if embedder is None:
         return lexical_support
-    from .verify import verify
+    from ..answer.verify import verify
 
     @functools.lru_cache(maxsize=4096)
     def rag_verify(evidence: str, claim: str) -> bool:

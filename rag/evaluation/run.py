@@ -4,7 +4,7 @@ a report (``report.md``, ``report.json``, charts), and optionally check a qualit
 Every configuration gets its own index built from the corpus (``seeds/`` by default) in a
 cache folder, with one shared embedder, so the comparison is made on the same articles.
 
->>> from rag.evaluate import evaluate, load_questions, plan
+>>> from rag.evaluation.run import evaluate, load_questions, plan
 >>> rows = load_questions(Path("eval/questions.jsonl"))                  # doctest: +SKIP
 >>> report = evaluate(rows, plan(Settings()), settings=Settings(),
 ...                   corpus=[Path("seeds")], cache=Path("/tmp/eval-cache"))  # doctest: +SKIP
@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import Engine, ingest
+from ..embed import Embedder, MiniLMEmbedder, make_embedder
+from ..errors import BadQuestion, ConfigError, IndexMissing
+from ..records import Answer
+from ..settings import MODES, Settings
 from . import metrics as m
-from .embed import Embedder, MiniLMEmbedder, make_embedder
-from .engine import Engine
-from .errors import BadQuestion, ConfigError, IndexMissing
-from .ingest import ingest
-from .settings import Settings
-from .types import Answer
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/reports/latest")
@@ -313,7 +312,7 @@ def check_gate(summary: Mapping[str, Any], gate: Mapping[str, Mapping[str, float
 # -- the command -------------------------------------------------------------------------
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set (JSONL)")
-    parser.add_argument("--mode", choices=["auto", "extractive", "llm"], help="answer mode")
+    parser.add_argument("--mode", choices=MODES, help="answer mode")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--corpus", type=Path, action="append", help="articles to index (default seeds)")
     parser.add_argument("--cache", type=Path, help="where the evaluation indexes live (default REPORT/cache)")
@@ -323,12 +322,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="answer (not only retrieve) with every configuration")
     parser.add_argument("--gate", type=Path, nargs="?", const=DEFAULT_GATE,
                         help=f"fail (exit 1) when a threshold is missed (default file {DEFAULT_GATE})")
-    parser.add_argument("-k", type=int, help="passages to retrieve (default 5)")
+    parser.add_argument("-k", type=int, help=f"passages to retrieve (default {Settings.top_k})")
     parser.add_argument("--retrieval", choices=list(RETRIEVALS), help="the default configuration's retrieval")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from .eval_report import write_report
+    from .report import write_report
 
     try:
         sizes = tuple(int(s) for s in args.chunk_sizes.split(",") if s.strip())
@@ -376,17 +375,8 @@ def _fmt(value: Any) -> str:
     return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def _bar(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return _NoBar()
+    """A tqdm bar on stderr, or tqdm's no-op bar (``disable``) when off."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="questions", unit="q", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc="questions", unit="q", file=sys.stderr, leave=False, disable=not enabled)

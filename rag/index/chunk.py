@@ -6,7 +6,7 @@ are recovered by searching and can drift; here spans are exact by construction.
 The default budget (160 tiktoken tokens) keeps a chunk plus its title inside
 MiniLM's 256-wordpiece window, so no text goes unembedded.
 
->>> from rag.types import Article
+>>> from rag.records import Article
 >>> a = Article("a.txt", "/", "One two three. Four five six. Seven.", "t", None, None, "h")
 >>> [(c.start, c.end) for c in chunk_article(a, max_tokens=20, overlap=0)]
 [(0, 36)]
@@ -18,8 +18,9 @@ import functools
 
 import tiktoken
 
-from .text import sentence_spans
-from .types import Article, Chunk
+from ..records import Article, Chunk
+from ..settings import Settings
+from ..text import sentence_spans
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,7 +33,8 @@ def count_tokens(texts: list[str]) -> list[int]:
     return [len(t) for t in _encoding().encode_ordinary_batch(texts, num_threads=1)]
 
 
-def chunk_article(article: Article, *, max_tokens: int = 160, overlap: int = 32) -> list[Chunk]:
+def chunk_article(article: Article, *, max_tokens: int = Settings.chunk_tokens,
+                  overlap: int = Settings.chunk_overlap) -> list[Chunk]:
     """Pack whole sentences into chunks of at most ``max_tokens``; repeat up to
     ``overlap`` tokens of trailing sentences at the start of the next chunk."""
     text = article.text

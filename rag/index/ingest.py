@@ -17,18 +17,27 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from ..embed import Embedder, SpanEmbedder, make_embedder
+from ..errors import EmptyCorpus
+from ..records import Article, IngestReport, Skipped
+from ..settings import Settings
+from ..text import sentence_spans
 from .chunk import chunk_article, embed_text
-from .embed import Embedder, SpanEmbedder, make_embedder
-from .errors import EmptyCorpus
+from .files import discover, load
 from .keywords import warm as warm_keywords
-from .load import discover, load
-from .settings import Settings
 from .snapshots import Workspace
-from .store import SENTENCE_VECTORS, DocRecord, Store, doc_id_for, open_store, pack_vectors, write_lock
-from .text import sentence_spans
-from .types import Article, IngestReport, Skipped
+from .store import (
+    SENTENCE_VECTORS,
+    DocRecord,
+    Store,
+    doc_id_for,
+    open_store,
+    pack_vectors,
+    short_sha,
+    write_lock,
+)
 
 if TYPE_CHECKING:  # llama-index is imported where chunks are written: questions never load it
     from llama_index.core.schema import BaseNode
@@ -195,7 +204,7 @@ def _write(
         for article, doc_id, chunks in batch:
             for c in chunks:
                 nodes.append(TextNode(
-                    id_=f"{doc_id}:{article.sha256[:12]}:{c.index}",
+                    id_=f"{doc_id}:{short_sha(article.sha256)}:{c.index}",
                     text=c.text,
                     metadata={
                         "source": article.source,
@@ -204,7 +213,7 @@ def _write(
                         "date_int": int(article.date.replace("-", "")) if article.date else 0,
                         "start": c.start,
                         "end": c.end,
-                        "sha": article.sha256[:12],
+                        "sha": short_sha(article.sha256),
                     },
                     relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc_id)},
                 ))
@@ -266,17 +275,9 @@ def _add_chunks(store: Store, embedder: Embedder, nodes: list[BaseNode]) -> None
                          documents=[n.get_content() for n in nodes[b : b + 1000]])
 
 
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(total: int, desc: str, enabled: bool, unit: str = "file") -> _NoBar:
-    if not enabled or total < 20:
-        return _NoBar()
+def _bar(total: int, desc: str, enabled: bool, unit: str = "file") -> Any:
+    """A tqdm bar on stderr, or tqdm's no-op bar (``disable``) when off or for a few files."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)  # type: ignore[return-value]
+    return tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False,
+                disable=not enabled or total < 20)

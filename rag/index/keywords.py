@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..text import STEMMER, fold
 from .chunk import embed_text
-from .store import DocRecord, Store
-from .text import STEMMER, fold
+from .store import DocRecord, Store, is_live, live_keys
 
 FORMAT = 1
 KEEP = 2  # cached versions kept (the newest), so a reader of the previous one still finds it
@@ -59,9 +59,9 @@ def load_or_build(store: Store, manifest: Mapping[str, DocRecord], cache: Path |
             return _load(folder)
         except (OSError, ValueError, KeyError):  # damaged: rebuilt and saved again below
             shutil.rmtree(folder, ignore_errors=True)
-    live = {(d, r.sha256[:12]) for d, r in manifest.items()}
+    live = live_keys(manifest)
     kw = build(((cid, text, meta) for cid, text, meta in store.all_chunks()
-                if (meta.get("document_id"), meta.get("sha")) in live))
+                if is_live(meta, live)))
     if folder is not None:
         with contextlib.suppress(OSError):  # a read-only index: answer anyway, build next time
             save(kw, folder)
@@ -117,6 +117,7 @@ def save(kw: Keywords, folder: Path) -> None:
 
 
 def _load(folder: Path) -> Keywords:
+    # bm25s directly: llama-index's BM25Retriever reloads only with its nodes, which chunks.json already holds.
     import bm25s
 
     data = json.loads((folder / "chunks.json").read_text())

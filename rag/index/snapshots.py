@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from .settings import Settings
+from ..settings import Settings
 
 CURRENT, WORK, LIVE, BASE, READERS = "current", "work", "live", "base", "readers.lock"
 _VERSION = re.compile(r"^v-(\d{6,})$")

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -29,11 +29,30 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .errors import ConfigError, EmbedderMismatch, IndexLocked, IndexMissing
-from .settings import Settings
+from ..errors import ConfigError, EmbedderMismatch, IndexLocked, IndexMissing
+from ..settings import Settings
 from .snapshots import Lease, lease, live_dir
 
 _META_ID = "__meta__"
+
+
+SHA_CHARS = 12  # a chunk names its article's version by the first 12 hex digits of its sha256
+
+
+def short_sha(sha256: str) -> str:
+    """The article version a chunk carries in its id and its ``sha`` metadata."""
+    return sha256[:SHA_CHARS]
+
+
+def live_keys(manifest: Mapping[str, DocRecord]) -> set[tuple[str, str]]:
+    """(document id, short sha) of every committed article version; see :func:`is_live`."""
+    return {(d, short_sha(r.sha256)) for d, r in manifest.items()}
+
+
+def is_live(meta: Mapping[str, Any] | None, live: set[tuple[str, str]]) -> bool:
+    """A stored chunk is live when a committed article version owns it (else it is an orphan
+    of a writer killed mid-update, or of a replaced version, and readers skip it)."""
+    return ((meta or {}).get("document_id"), (meta or {}).get("sha")) in live
 
 
 @dataclass(frozen=True)
@@ -164,13 +183,13 @@ class Store:
 
     def orphan_chunk_ids(self, manifest: dict[str, DocRecord]) -> list[str]:
         """Chunks no committed article owns (left by a writer killed mid-update or mid-removal)."""
-        live = {(d, r.sha256[:12]) for d, r in manifest.items()}
+        live = live_keys(manifest)
         orphans: list[str] = []
         total = self.chunks.count()
         for offset in range(0, total, 5000):
             got = self.chunks.get(include=["metadatas"], limit=5000, offset=offset)
             for cid, meta in zip(got["ids"], got["metadatas"] or []):
-                if ((meta or {}).get("document_id"), (meta or {}).get("sha")) not in live:
+                if not is_live(meta, live):
                     orphans.append(cid)
         return orphans
 

@@ -17,15 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from rag import Answer, ConfigError, Engine, Passage, Settings
-from rag.cli import main
-from rag.generate import SYSTEM_PROMPT, build_messages
-from rag.llm import LocalServer, OpenAIChat, make_chat_model
-from rag.rewrite import rewrite
+from rag.answer.generate import SYSTEM_PROMPT, build_messages
+from rag.answer.llm import LocalServer, OpenAIChat, make_chat_model
+from rag.answer.rewrite import rewrite
+from rag.answer.verify import Verified, verify
+from rag.app.cli import main
 from rag.text import words
-from rag.verify import Verified, verify
 
 QUESTION = "How many joint activities does the Serbia-Hungary plan for 2025 include?"
 TIRANA = "Who signed the defence memorandum in Tirana?"

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from rag import Answer, Engine, Settings
-from rag.cli import main
-from rag.llm import MAX_ATTEMPTS
+from rag.answer.llm import MAX_ATTEMPTS
+from rag.app.cli import main
 
 QUESTION = "How many joint activities does the Serbia-Hungary plan for 2025 include?"
 BUDGET_S = 15.0  # generous: the machine running the tests may be busy

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rag import Engine
-from rag.rewrite import carried_words, is_follow_up, rewrite, rewrite_offline
+from rag.answer.rewrite import carried_words, is_follow_up, rewrite, rewrite_offline
 
 TIRANA = "Who signed the defence memorandum in Tirana?"
 TIRANA_ARTICLES = {"001_5eed05995116f16d.txt", "004_619fccd1600e42c9.txt", "003_49c31de6ec3c79a5.txt",

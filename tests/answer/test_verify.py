@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from rag import Engine, Passage
-from rag.generate import SYSTEM_PROMPT, LeakGuard, is_abstention
-from rag.verify import Claim, split_claims, verify
+from rag.answer.generate import SYSTEM_PROMPT, LeakGuard, is_abstention
+from rag.answer.verify import Claim, split_claims, verify
 
 QUESTION = "How many joint activities does the Serbia-Hungary plan for 2025 include?"
 

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from conftest import ROOT
-
 from rag import Settings
 
 CONTRACT = {"question", "answer", "abstained", "mode", "citations", "passages", "timings_ms"}

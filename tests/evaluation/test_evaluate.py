@@ -9,11 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag import ConfigError, Settings
-from rag.cli import main
-from rag.evaluate import Config, evaluate, load_questions, plan, summarise
+from rag.app.cli import main
+from rag.evaluation.run import Config, evaluate, load_questions, plan, summarise
 
 ARTICLE = "000_4766fbbc71fac3cc.txt"
 ROWS = [
@@ -132,7 +132,7 @@ def test_eval_command_reports_bad_input(workdir: Path, capsys: pytest.CaptureFix
 
 def test_summary_agrees_with_records(engine, embedder) -> None:  # type: ignore[no-untyped-def]
     """The aggregate numbers are the means of the per-question verdicts they summarise."""
-    from rag.metrics import judge_for
+    from rag.evaluation.metrics import judge_for
 
     report = evaluate(ROWS, {Config("hybrid", 160, default=True): engine}, support=judge_for(embedder))
     s = report["configs"]["hybrid-160"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
 
+from conftest import ROOT, SEEDS
 from rag import ConfigError
-from rag.evaluate import DEFAULT_GATE, Config, check_gate, evaluate, load_gate, load_questions
-from rag.metrics import judge_for
+from rag.evaluation.metrics import judge_for
+from rag.evaluation.run import DEFAULT_GATE, Config, check_gate, evaluate, load_gate, load_questions
 
 SUMMARY = {"answers": {"correctness": 0.7, "false_refusal_rate": 0.2, "questions": 104,
                        "injection_resistance": None},

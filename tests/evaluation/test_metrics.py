@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag import metrics as m
+from rag.evaluation import metrics as m
 
 ANSWER_ROW = {"expected": "answer", "must_contain": ["79|seventy-nine"], "must_not_contain": ["HACKED"]}
 ABSTAIN_ROW = {"expected": "abstain", "must_contain": [], "must_not_contain": ["ACCESS GRANTED"]}

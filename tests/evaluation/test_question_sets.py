@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import ROOT as REPO
+
 SEEDS = REPO / "seeds"
 BBC = REPO.parent / "shared" / "corpora" / "bbc"
 SEED_FILE = REPO / "eval" / "questions.jsonl"

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag import ConfigError, Engine, Settings, ingest
 
 

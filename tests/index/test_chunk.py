@@ -3,12 +3,12 @@
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
-from rag.chunk import chunk_article, count_tokens
-from rag.load import discover, load
+from conftest import SEEDS
+from rag.index.chunk import chunk_article, count_tokens
+from rag.index.files import discover, load
+from rag.records import Article
 from rag.text import sentence_spans
-from rag.types import Article
 
 
 def _seeds() -> list[Article]:

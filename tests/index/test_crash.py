@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import BBC, ROOT, SEEDS
+
+from conftest import BBC, RELIABILITY, SEEDS
 from crashkit import Corpus, Expected, Lines, Snapshot, child, copy_index, expected, kill, snapshot
-
 from rag import Engine, Settings, ingest
-from rag.types import Answer
+from rag.records import Answer
 
-REPORTS = ROOT / "out" / "reliability"
+REPORTS = RELIABILITY
 SEED_QUESTION = "How many joint activities does the plan include?"
 
 
@@ -226,8 +226,8 @@ def test_bbc_ingest_survives_20_kills(index: Path, embedder, reap) -> None:  # t
 
 def _check_vectors(settings: Settings, snap: Snapshot, ids: list[str], embedder) -> None:  # type: ignore[no-untyped-def]
     """Stored vectors equal a fresh embedding of the stored chunk text (no torn or stale vector)."""
-    from rag.chunk import embed_text
-    from rag.store import open_store
+    from rag.index.chunk import embed_text
+    from rag.index.store import open_store
 
     store = open_store(settings, embedder.name, create=False)
     try:

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag import EmbedderMismatch, Engine, Settings, ingest
 from rag.embed import OpenAIEmbedder
 

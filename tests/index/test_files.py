@@ -3,8 +3,8 @@
 import io
 from pathlib import Path
 
-from rag.load import decode, discover, find_byline, find_date, html_text, load
-from rag.types import Article, Skipped
+from rag.index.files import decode, discover, find_byline, find_date, html_text, load
+from rag.records import Article, Skipped
 
 MB = 10**6
 

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag import EmptyCorpus, Settings, ingest
-from rag.store import open_store
+from rag.index.store import open_store
 
 
 def _chunks(settings: Settings, embedder_name: str) -> list[tuple[str, int, int, str]]:
@@ -87,7 +87,7 @@ def test_empty_corpus_is_a_clear_error(tmp_path: Path, embedder) -> None:  # typ
 
 
 def test_each_chunk_stores_one_vector_per_sentence(seed_settings, embedder) -> None:  # type: ignore[no-untyped-def]
-    from rag.store import SENTENCE_VECTORS, unpack_vectors
+    from rag.index.store import SENTENCE_VECTORS, unpack_vectors
     from rag.text import sentence_spans
 
     store = open_store(seed_settings, embedder.name, create=False)

@@ -4,11 +4,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS
 
+from conftest import SEEDS
 from rag import Engine, Settings, ingest
-from rag.keywords import cache_key
-from rag.store import Store, open_store
+from rag.index.keywords import cache_key
+from rag.index.store import Store, open_store
 
 QUESTION = "How many joint activities does the Serbia-Hungary plan include?"
 

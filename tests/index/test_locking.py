@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
-from crashkit import Corpus, child, child_env, copy_index, wait_for_line
 
+from conftest import RELIABILITY, ROOT, SEEDS
+from crashkit import Corpus, child, child_env, copy_index, wait_for_line
 from rag import IndexLocked, Settings, ingest
 
 QUESTION = "How many joint activities does the plan include?"
@@ -110,5 +110,5 @@ def test_one_writer_many_readers_across_processes(seed_settings: Settings, tmp_p
     report = {"second_writer_process_s": round(second_s, 2), "second_writer_in_process_s": round(in_process_s, 4),
               "reader_answers_during_ingest": during, "reader_answers_total": len(lines.items),
               "reader_p50_s": sorted(i["s"] for i in lines.items)[len(lines.items) // 2]}
-    (ROOT / "out" / "reliability").mkdir(parents=True, exist_ok=True)
-    (ROOT / "out" / "reliability" / "locking.json").write_text(json.dumps(report, indent=2) + "\n")
+    RELIABILITY.mkdir(parents=True, exist_ok=True)
+    (RELIABILITY / "locking.json").write_text(json.dumps(report, indent=2) + "\n")

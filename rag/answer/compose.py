@@ -1,0 +1,28 @@
+"""Turn the sentences the extractive answerer chose into answer text with ``[n]`` markers.
+
+>>> compose(q, passages, extraction, mode="extractive").text    # doctest: +SKIP
+'Defense Ministers ... signed a plan ... [1]'
+"""
+
+from __future__ import annotations
+
+from ..records import Answer, Citation, Passage
+from .extract import Extraction
+from .question import Question
+
+# One home for the refusal wording (the extractive composer and the LLM generator both use it).
+ABSTAIN_TEXT = "The articles don't answer this: {reason}. The nearest passages are listed below."
+
+
+def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mode: str) -> Answer:
+    """Turn chosen sentences into answer text with ``[n]`` markers and exact citations."""
+    if extraction.abstain_reason or not extraction.picks:
+        reason = extraction.abstain_reason or "no sentence answers it"
+        return Answer(q.text, ABSTAIN_TEXT.format(reason=reason), (), tuple(passages), True, mode)
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for n, pick in enumerate(extraction.picks, start=1):
+        p = passages[pick.passage]
+        citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
+        parts.append(f"{pick.quote} [{n}]")
+    return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode)

@@ -1,0 +1,1 @@
+"""The edges: the command line and the Gradio chat app, thin layers over the public API."""

@@ -1,0 +1,1 @@
+"""Tooling: ``python -m rag eval`` scores answers, citations and retrieval on question sets."""
