@@ -29,8 +29,9 @@ from ..embed import Embedder, MiniLMEmbedder, make_embedder
 from ..errors import BadQuestion, ConfigError, IndexMissing
 from ..records import Answer
 from ..settings import MODES, Settings
+from . import claims
 from . import metrics as m
-from .sets import CORPORA, PARTS, part_files, write_sets_report
+from .sets import CORPORA, PARTS, SETS_DIR, part_files, write_sets_report
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/reports/latest")
@@ -329,7 +330,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--set", choices=sorted(CORPORA),
                         help="an unseen set of eval/sets/: its dev and sealed parts side by side "
                              "(default configuration only; corpus: the set's own)")
-    parser.add_argument("--part", choices=PARTS, help="with --set: only this part (tune on dev)")
+    parser.add_argument("--part", choices=PARTS, help="with --set or --claims: only this part (tune on dev)")
+    parser.add_argument("--claims", action="store_true",
+                        help="the claim checker on eval/sets/verify_*.jsonl: keep and catch rates per kind "
+                             "(BBC claims need an index of seeds + BBC: --bbc-index DIR)")
+    parser.add_argument("--bbc-index", type=Path, help="with --claims: an index of seeds + BBC")
     parser.add_argument("--mode", choices=MODES, help="answer mode")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--corpus", type=Path, action="append", help="articles to index (default seeds)")
@@ -354,6 +359,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     gate = load_gate(args.gate) if args.gate else None
     if args.set:
         return _run_set(args, settings, gate)
+    if args.claims:
+        return _run_claims(args, settings)
     rows = load_questions(args.questions)
     tty = sys.stderr.isatty()
     configs = plan(settings, sizes, not args.no_compare)
@@ -421,6 +428,46 @@ def _run_set(args: argparse.Namespace, settings: Settings, gate: Mapping[str, An
                   f"{'>=' if c['bound'] == 'min' else '<='} {c['limit']}", file=sys.stderr)
     print(f"gate {'passed' if verdict['passed'] else 'FAILED'} ({args.gate})")
     return 0 if verdict["passed"] else 1
+
+
+def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
+    """``--claims``: each part's claims checked on the index of their corpus; claims.md side by side."""
+    files = {p: SETS_DIR / f"verify_{p}.jsonl" for p in ([args.part] if args.part else PARTS)}
+    embedder = make_embedder(settings)
+    verifier = embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder()
+    cache = args.cache or args.report / "cache"
+    engines: dict[str, Engine] = {}
+    for corpus, paths in CORPORA.items():
+        folder = cache / f"{embedder.name}-{settings.chunk_tokens}-{settings.chunk_overlap}"
+        if corpus == "bbc":
+            folder = args.bbc_index or cache / f"bbc-{folder.name}"
+            if not (folder / "current").exists():
+                print(f"BBC claims skipped: no index at {folder}; build one with: python -m rag ingest "
+                      f"seeds ../shared/corpora/bbc --index {folder} (or pass --bbc-index DIR)", file=sys.stderr)
+                continue
+        index = settings.replace(index_dir=folder)
+        if corpus == "seeds":
+            ingest(paths, index, embedder=embedder, log=lambda _: None)
+        engines[corpus] = Engine.open(index, embedder=embedder)
+    scores: dict[str, dict[str, Any]] = {}
+    records: dict[str, list[dict[str, Any]]] = {}
+    for part, path in files.items():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records[part] = [r for corpus, engine in engines.items()
+                         for r in claims.check(engine, verifier, [x for x in rows if x["corpus"] == corpus])]
+        scores[part] = claims.score(records[part])
+        got = scores[part]
+        print(f"claims {part}: kept {_fmt(got['keep_rate'])}, caught {_fmt(got['catch_rate'])}, "
+              f"F1 {_fmt(got['f1'])} ({got['checked']} of {got['claims']} checked)")
+    args.report.mkdir(parents=True, exist_ok=True)
+    title = ", ".join(f"{p} ({scores[p]['checked']} claims)" for p in scores)
+    (args.report / "claims.md").write_text("\n".join(
+        [f"# Claim checker: {title}", "", "Corpora: " + ", ".join(engines)
+         + ". The sealed part is run only to report.", ""] + claims.markdown(scores)) + "\n", encoding="utf-8")
+    (args.report / "claims.json").write_text(json.dumps({"scores": scores, "records": records}, indent=1) + "\n",
+                                             encoding="utf-8")
+    print(f"wrote {args.report / 'claims.md'}, {args.report / 'claims.json'}")
+    return 0
 
 
 def _headline(report: Mapping[str, Any]) -> str:
