@@ -15,20 +15,23 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .. import Engine, Passage
+from .. import ArticleInfo, Engine, Passage
 from ..embed import Embedder
+from ..errors import IndexMissing
 from ..text import sentence_spans
+from .metrics import fmt
 
 WINDOW = 2  # sentences on each side of the evidence when no retrieved passage holds it
 
 
-def cited_passage(engine: Engine, row: Mapping[str, Any]) -> Passage | None:
+def cited_passage(engine: Engine, row: Mapping[str, Any],
+                  articles: Mapping[str, ArticleInfo] | None = None) -> Passage | None:
     """The passage a model answering ``row['question']`` would cite for this claim: the retrieved
     passage of the claim's source that holds its first evidence quote, else the sentences around
     the quote in the article (as a passage of the same size would hold them)."""
     try:
         text = engine.article_text(row["source"])
-    except Exception:
+    except IndexMissing:
         return None
     at = text.find(row["evidence"][0])
     if at < 0:
@@ -41,7 +44,7 @@ def cited_passage(engine: Engine, row: Mapping[str, Any]) -> Passage | None:
     first = next((i for i, (s, e) in enumerate(spans) if e > at), 0)
     last = next((i for i, (s, e) in enumerate(spans) if e >= end), len(spans) - 1)
     s, e = spans[max(0, first - WINDOW)][0], spans[min(len(spans) - 1, last + WINDOW)][1]
-    info = next((a for a in engine.articles() if a.source == row["source"]), None)
+    info = (articles if articles is not None else {a.source: a for a in engine.articles()}).get(row["source"])
     return Passage(row["source"], info.title if info else "", info.date if info else None, s, e, text[s:e], 0.0)
 
 
@@ -50,8 +53,9 @@ def check(engine: Engine, embedder: Embedder, rows: Sequence[Mapping[str, Any]])
     from ..answer.verify import verify
 
     out = []
+    articles = {a.source: a for a in engine.articles()}  # listed once, not per claim
     for row in rows:
-        passage = cited_passage(engine, row)
+        passage = cited_passage(engine, row, articles)
         rec: dict[str, Any] = {"id": row["id"], "label": row["label"], "kind": row["kind"]}
         if passage is None:
             rec.update(kept=None, reason="evidence not found in the index")
@@ -94,7 +98,6 @@ def score(records: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 def markdown(scores: Mapping[str, Mapping[str, Any]]) -> list[str]:
     """The parts side by side: keep rate, catch rate, F1, then the catch rate per kind."""
     parts = list(scores)
-    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
     out = ["| | " + " | ".join(parts) + " |", "|---|" + "---|" * len(parts)]
     for key, label in (("keep_rate", "faithful claims kept"), ("catch_rate", "corruptions caught"),
                        ("f1", "F1 (unsupported = positive)"), ("ms_p50", "ms per claim, p50")):

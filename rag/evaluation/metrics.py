@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..records import MARKER, Passage
 from ..text import fold, sentence_spans, terms
@@ -309,6 +309,15 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     lo = int(pos)
     hi = min(lo + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def fmt(value: Any) -> str:
+    """A metric for text output: floats to 3 places, None as "n/a".
+
+    >>> fmt(0.78846), fmt(None), fmt(104)
+    ('0.788', 'n/a', '104')
+    """
+    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def mean(values: Iterable[float | None]) -> float | None:

@@ -383,7 +383,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(_headline(report))
     print("wrote " + ", ".join(str(p) for p in paths))
     for c in failed:
-        print(f"gate: {c['key']} = {_fmt(c['value'])}, needs {'>=' if c['bound'] == 'min' else '<='} "
+        print(f"gate: {c['key']} = {m.fmt(c['value'])}, needs {'>=' if c['bound'] == 'min' else '<='} "
               f"{c['limit']}", file=sys.stderr)
     if gate is not None:
         print(f"gate {'FAILED' if failed else 'passed'} ({args.gate})")
@@ -424,7 +424,7 @@ def _run_set(args: argparse.Namespace, settings: Settings, gate: Mapping[str, An
         return 0
     for c in verdict["checks"]:
         if not c["passed"]:
-            print(f"gate: sealed {c['key']} = {_fmt(c['value'])}, needs "
+            print(f"gate: sealed {c['key']} = {m.fmt(c['value'])}, needs "
                   f"{'>=' if c['bound'] == 'min' else '<='} {c['limit']}", file=sys.stderr)
     print(f"gate {'passed' if verdict['passed'] else 'FAILED'} ({args.gate})")
     return 0 if verdict["passed"] else 1
@@ -437,18 +437,14 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
     verifier = embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder()
     cache = args.cache or args.report / "cache"
     engines: dict[str, Engine] = {}
-    for corpus, paths in CORPORA.items():
-        folder = cache / f"{embedder.name}-{settings.chunk_tokens}-{settings.chunk_overlap}"
-        if corpus == "bbc":
-            folder = args.bbc_index or cache / f"bbc-{folder.name}"
-            if not (folder / "current").exists():
-                print(f"BBC claims skipped: no index at {folder}; build one with: python -m rag ingest "
-                      f"seeds ../shared/corpora/bbc --index {folder} (or pass --bbc-index DIR)", file=sys.stderr)
-                continue
-        index = settings.replace(index_dir=folder)
-        if corpus == "seeds":
-            ingest(paths, index, embedder=embedder, log=lambda _: None)
-        engines[corpus] = Engine.open(index, embedder=embedder)
+    (engines["seeds"],) = open_engines(plan(settings, compare=False), settings, corpus=CORPORA["seeds"],
+                                       cache=cache, embedder=embedder, log=lambda _: None).values()
+    bbc = args.bbc_index or cache / "bbc"
+    if (bbc / "current").exists():
+        engines["bbc"] = Engine.open(settings.replace(index_dir=bbc), embedder=embedder)
+    else:
+        print(f"BBC claims skipped: no index at {bbc}; build one with: python -m rag ingest seeds "
+              f"../shared/corpora/bbc --index {bbc} (or pass --bbc-index DIR)", file=sys.stderr)
     scores: dict[str, dict[str, Any]] = {}
     records: dict[str, list[dict[str, Any]]] = {}
     for part, path in files.items():
@@ -457,8 +453,8 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
                          for r in claims.check(engine, verifier, [x for x in rows if x["corpus"] == corpus])]
         scores[part] = claims.score(records[part])
         got = scores[part]
-        print(f"claims {part}: kept {_fmt(got['keep_rate'])}, caught {_fmt(got['catch_rate'])}, "
-              f"F1 {_fmt(got['f1'])} ({got['checked']} of {got['claims']} checked)")
+        print(f"claims {part}: kept {m.fmt(got['keep_rate'])}, caught {m.fmt(got['catch_rate'])}, "
+              f"F1 {m.fmt(got['f1'])} ({got['checked']} of {got['claims']} checked)")
     args.report.mkdir(parents=True, exist_ok=True)
     title = ", ".join(f"{p} ({scores[p]['checked']} claims)" for p in scores)
     (args.report / "claims.md").write_text("\n".join(
@@ -472,14 +468,10 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
 
 def _headline(report: Mapping[str, Any]) -> str:
     s = report["configs"][report["default"]]
-    return (f"{report['default']}: correctness {_fmt(s['answers']['correctness'])}, "
-            f"hit@{s['retrieval']['k']} {_fmt(s['retrieval']['hit_at_k'])}, "
-            f"MRR {_fmt(s['retrieval']['mrr'])}, citation recall {_fmt(s['citations']['citation_recall'])} "
+    return (f"{report['default']}: correctness {m.fmt(s['answers']['correctness'])}, "
+            f"hit@{s['retrieval']['k']} {m.fmt(s['retrieval']['hit_at_k'])}, "
+            f"MRR {m.fmt(s['retrieval']['mrr'])}, citation recall {m.fmt(s['citations']['citation_recall'])} "
             f"({report['meta']['questions']} questions)")
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _bar(total: int, enabled: bool) -> Any:

@@ -17,6 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .metrics import fmt
+
 SETS_DIR = Path("eval/sets")
 PARTS = ("dev", "sealed")
 # Which articles each set is asked over (paths relative to the repository root).
@@ -49,9 +51,9 @@ def side_by_side(summaries: Mapping[str, Mapping[str, Any]],
            "|---|" + "---|" * (len(parts) + both)]
     for group, key, label in rows:
         values = [summaries[p].get(group, {}).get(key) for p in parts]
-        cells = [_fmt(v) for v in values]
+        cells = [fmt(v) for v in values]
         if both:
-            cells.append(_fmt(values[1] - values[0]) if None not in values else "n/a")
+            cells.append(fmt(values[1] - values[0]) if None not in values else "n/a")
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     return out
 
@@ -67,7 +69,7 @@ def breakdown(summaries: Mapping[str, Mapping[str, Any]], group: str) -> list[st
         cells = []
         for p in parts:
             g = summaries[p].get(group, {}).get(name, {})
-            cells += [str(g.get("n", 0)), _fmt(g.get("correctness")), _fmt(g.get("abstained"))]
+            cells += [str(g.get("n", 0)), fmt(g.get("correctness")), fmt(g.get("abstained"))]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
     return out
 
@@ -95,7 +97,3 @@ def write_sets_report(name: str, reports: Mapping[str, Mapping[str, Any]], folde
         p: {k: v for k, v in s.items() if k != "questions"} for p, s in summaries.items()}},
         indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return [md, js]
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
