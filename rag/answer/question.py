@@ -89,7 +89,7 @@ def analyse(text: str) -> Question:
     m = _FOCUS.search(low)
     if m:
         focus = tuple(t for t in terms(m.group(1)) if t in content)
-    return Question(text, kind, content, _entities(core),
+    return Question(text, kind, content, names(core),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
                     focus=focus, kinds=kinds or (kind,), core=core)
 
@@ -110,6 +110,34 @@ def core_question(text: str) -> str:
     sentences = [plain[s:e] for s, e in sentence_spans(plain.replace("? ", "?\n"))]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
     return asking[0] if len(asking) == 1 and len(sentences) > 1 else plain
+
+
+# Entity types that are names (not dates, numbers or amounts).
+_NAME_LABELS = frozenset(["PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "WORK_OF_ART", "LAW",
+                          "PRODUCT", "LANGUAGE"])
+
+
+def names(text: str) -> tuple[str, ...]:
+    """The names a question uses, folded and split at hyphens: proper nouns, named entities and
+    initialisms by spaCy's parse, so the words that open or join a question ("Per the article",
+    "Give me", "Russia-led") are not taken for names the articles must mention.
+
+    >>> names("Per the article, is the Russia-led CSTO a threat to Vučić?")
+    ('russia', 'csto', 'vucic')
+    """
+    from .nlp import pipeline
+
+    out: list[str] = []
+    for tok in pipeline()(text):
+        initialism = tok.is_upper and len(tok.text) >= 2 and tok.is_alpha
+        if tok.tag_ in ("WP", "WP$", "WDT", "WRB") or not (
+                tok.pos_ == "PROPN" or tok.ent_type_ in _NAME_LABELS or initialism):
+            continue
+        for part in re.split(r"[-’']", fold(tok.text)):
+            if (len(part) > 1 and part not in STOPWORDS and part not in _QUESTION_WORDS
+                    and not any(c.isdigit() for c in part)):
+                out.append(part)
+    return tuple(dict.fromkeys(out))
 
 
 def _entities(text: str) -> tuple[str, ...]:

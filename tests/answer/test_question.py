@@ -1,0 +1,32 @@
+"""Question analysis on hand-written cases: which words are names the articles must mention."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.extract import _sounds_like, sound
+from rag.answer.question import names
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Per the article, what is the KSF?", ("ksf",)),  # "Per" opens the question: not a name
+    ("Give me just the date: when did Croatia and Kosovo sign?", ("croatia", "kosovo")),
+    ("List the Serbian officials who appear in the coverage.", ("serbian",)),
+    ("Russia-led CSTO: is Serbia a full member?", ("russia", "csto", "serbia")),  # "led" is a verb
+    ("Which European Pravda editor wrote about it?", ("european", "pravda")),
+    ("how many joint activities are planned", ()),
+])
+def test_names_are_proper_nouns_entities_and_initialisms(question: str, expected: tuple[str, ...]) -> None:
+    assert names(question) == expected
+
+
+@pytest.mark.parametrize(("a", "b", "alike"), [
+    ("truchatschow", "trukhachev", True),  # German and English transliterations of one name
+    ("gasic", "gashich", True),
+    ("maqedonci", "makedonci", True),
+    ("vucic", "vulin", False),
+    ("tirana", "belgrade", False),
+    ("szalay", "orban", False),
+])
+def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -> None:
+    assert _sounds_like(sound(a), {sound(b)}) is alike
