@@ -14,11 +14,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
+from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
 from .answer.extract import Extractive
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
-from .answer.question import analyse, clean
+from .answer.question import Question, analyse, clean
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
 from .embed import Embedder, MiniLMEmbedder, make_embedder
@@ -150,8 +153,7 @@ class Engine:
         passages = self._retriever.search(q.core, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
-        extractive = ExtractiveGenerator(lambda q_, passages_: compose(
-            q_, passages_, self._extractive.extract(q_, passages_, vector), mode="extractive"))
+        extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(q_, passages_, vector))
         generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
                                    embedder=self._verifier_embedder)
         deadline = time.monotonic() + self.settings.llm_timeout_s - spent
@@ -162,6 +164,15 @@ class Engine:
                 if rewritten:
                     event = replace(event, question=text, rewritten_question=rewritten)
             yield event
+
+    def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray) -> Answer:
+        """The extractive answer; questions about an article itself (its author, date, title)
+        are answered from its header lines."""
+        asks = asks_about_article(q.core)
+        about = answer_about(q, asks, passages, self._retriever.head) if asks else None
+        if about is not None:
+            return compose(q, about[0], about[1], mode="extractive")
+        return compose(q, passages, self._extractive.extract(q, passages, vector), mode="extractive")
 
     def _chat_model(self) -> ChatModel:
         with self._lock:  # a local GGUF server is started once

@@ -125,12 +125,14 @@ class Answer:
     notice: str | None = None  # e.g. "LLM unreachable; showing the extractive answer"
     verification: Verification | None = None
     rewritten_question: str | None = None  # follow-ups rewritten with chat history
+    short_answer: str | None = None  # the name, date or number that answers, when there is one
 
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable contract printed by ``python -m rag ask --json``."""
         out: dict[str, Any] = {
             "question": self.question,
             "answer": self.text,
+            "short_answer": self.short_answer,
             "abstained": self.abstained,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],

@@ -12,12 +12,19 @@ from .question import Question
 
 # One home for the refusal wording (the extractive composer and the LLM generator both use it).
 ABSTAIN_TEXT = "The articles don't answer this: {reason}. The nearest passages are listed below."
+# A refusal that cites what the articles do say on the topic (the asked-for detail is not there).
+PRECISE_REFUSAL = "The articles cover this, but {reason} [1]."
 
 
 def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mode: str) -> Answer:
     """Turn chosen sentences into answer text with ``[n]`` markers and exact citations."""
     if extraction.abstain_reason or not extraction.picks:
         reason = extraction.abstain_reason or "no sentence answers it"
+        if extraction.evidence:  # a precise refusal: what the articles do say, cited
+            pick = extraction.evidence[0]
+            p = passages[pick.passage]
+            cite = Citation(1, p.source, p.title, p.date, pick.start, pick.end, pick.quote)
+            return Answer(q.text, PRECISE_REFUSAL.format(reason=reason), (cite,), tuple(passages), True, mode)
         return Answer(q.text, ABSTAIN_TEXT.format(reason=reason), (), tuple(passages), True, mode)
     citations: list[Citation] = []
     parts: list[str] = []
@@ -25,4 +32,5 @@ def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mod
         p = passages[pick.passage]
         citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
         parts.append(f"{pick.quote} [{n}]")
-    return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode)
+    return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode,
+                  short_answer=extraction.short_answer)

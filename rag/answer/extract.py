@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +87,8 @@ class Extraction:
 
     picks: tuple[Pick, ...]
     abstain_reason: str | None = None
+    short_answer: str | None = None  # the entity of the asked kind in the first pick
+    evidence: tuple[Pick, ...] = ()  # with a refusal: what the articles do say on the topic
 
 
 class Extractive:
@@ -132,6 +135,8 @@ class Extractive:
             return Extraction((), "no sentence in the closest passages matches the question")
         if q.kind in TYPED and not best.kind_ok:
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
+        # The short answer: the chosen sentence's first entity of the asked kind the question does not name.
+        short = _typed_entities(q, [best.quote])[0] if q.kind in ENTITY_LABELS else None
         picks = [best]
         for kind in q.kinds[1:]:  # "Who signed it, and when?": one sentence for each part
             if not any(_has_kind(q, x.quote, kind) for x in picks):
@@ -156,7 +161,8 @@ class Extractive:
                       and c not in picks]
             if before:
                 picks.insert(0, max(before, key=lambda c: c.end))
-        return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks))
+        return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks),
+                          short_answer=short)
 
     debug = False
 
@@ -234,6 +240,37 @@ class _Cand:
     sentence: int  # position among sentence_spans(passage.text)
     sim: float = 0.0
     score: float = 0.0
+
+
+# spaCy entity labels that hold each kind of answer (OntoNotes labels of en_core_web_sm).
+ENTITY_LABELS = {"count": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}, "money": {"MONEY"},
+                 "date": {"DATE", "TIME"}, "person": {"PERSON"}, "place": {"GPE", "LOC", "FAC"}}
+
+
+def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
+    """For each sentence, the entity of the asked kind (one the question does not name) that the
+    parse ties to the slot, or None: a place governed by "in/at/near" ("signed in Belgrade", not
+    "Serbia signed"), a number that counts the asked-about noun ("79 joint activities"); else the
+    first entity of that kind."""
+    from .nlp import pipeline
+
+    labels = ENTITY_LABELS[q.kind]
+    asked = set(q.entities) | set(q.numbers)
+    out: list[str | None] = []
+    for doc in pipeline().pipe(sentences):
+        ents = [e for e in doc.ents if e.label_ in labels and not set(words(e.text)) <= asked]
+        tied = [e for e in ents if _tied(q, e.root)]
+        out.append((tied or ents)[0].text if ents else None)
+    return out
+
+
+def _tied(q: Question, token: Any) -> bool:
+    """Is an entity (its root token) in the syntactic position the asked kind fills?"""
+    if q.kind == "place":
+        return token.dep_ == "pobj" and token.head.lower_ in ("in", "at", "near", "outside", "inside")
+    if q.kind in ("count", "money"):
+        return token.dep_ == "nummod" and bool(q.focus) and stem(token.head.lower_) in q.focus
+    return False
 
 
 _WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}

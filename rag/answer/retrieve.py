@@ -165,6 +165,11 @@ class HybridRetriever:
         return [unpack_vectors(str(v), self._embedder.dim) if (v := packed.get(p.chunk_id)) else None
                 for p in passages]
 
+    def head(self, source: str) -> Passage | None:
+        """The chunk an article starts with (its title, byline and date lines), or None."""
+        pos = next((i for i, m in enumerate(self.metas) if m["source"] == source and int(m["start"]) == 0), None)
+        return None if pos is None else self._passage(pos, 0.0, None, None)
+
     def _passage(self, pos: int, score: float, dense: float | None, bm25: float | None) -> Passage:
         m = self.metas[pos]
         return Passage(source=m["source"], title=m["title"], date=m["date"] or None,

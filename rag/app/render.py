@@ -52,6 +52,9 @@ def message_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
     if answer.rewritten_question:
         parts.append(f'<p class="notice">Searched for: {escape(answer.rewritten_question)}</p>')
     body = answer.text if text is None else text
+    if answer.short_answer and not answer.abstained and text is None:  # the name, date or number, first
+        cite = answer_html("[1]", (c.n for c in answer.citations), turn=turn)
+        parts.append(f'<p class="short"><strong>{escape(answer.short_answer)}</strong> {cite}</p>')
     parts.append(f"<p>{answer_html(body, (c.n for c in answer.citations), turn=turn)}</p>")
     if answer.abstained and text is None and answer.passages:
         items = "".join(

@@ -241,6 +241,32 @@ _BYLINE = re.compile(
 )
 
 
+def header_lines(text: str, head_chars: int = 600) -> dict[str, tuple[int, int]]:
+    """Spans of an article's header lines: ``title`` (the first line), ``author`` (the byline
+    line), ``date`` (the line stating the publication date, with its time when given).
+
+    >>> text = "Title\\n\\nWritten by Asger Risom\\n\\nMar.24 - 2025 7:46 AM CET\\nBody"
+    >>> {k: text[s:e] for k, (s, e) in header_lines(text).items()}
+    {'title': 'Title', 'author': 'Written by Asger Risom', 'date': 'Mar.24 - 2025 7:46 AM CET'}
+    """
+    head = text[:head_chars]
+    out: dict[str, tuple[int, int]] = {}
+    first = re.search(r"\S[^\n]*", head)
+    if first:
+        out["title"] = (first.start(), first.start() + len(first.group().rstrip()))
+    m = _BYLINE.search(head)
+    if m:
+        out["author"] = (m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
+    if find_date(head, head_chars):
+        starts = [m.start() for pattern, _ in _DATE_PATTERNS for m in pattern.finditer(head)]
+        at = min(starts)
+        start = head.rfind("\n", 0, at) + 1
+        end = head.find("\n", at)
+        line = head[start: len(head) if end < 0 else end]
+        out["date"] = (start + len(line) - len(line.lstrip()), start + len(line.rstrip()))
+    return out
+
+
 def find_byline(text: str, head_chars: int = 600) -> str | None:
     """The author named in a ``By ...`` / ``Written by ...`` line near the top.
 

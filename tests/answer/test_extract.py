@@ -62,3 +62,17 @@ def test_a_planted_instruction_is_never_cited(answerer: Extractive) -> None:
 def test_no_passages_is_a_refusal(answerer: Extractive) -> None:
     got = answerer.extract(analyse("How many joint activities?"), [])
     assert got.picks == () and got.abstain_reason
+
+
+@pytest.mark.parametrize(("question", "short"), [
+    ("How many joint activities does the plan include?", "79"),
+    ("Where was the plan signed?", "Belgrade"),
+])
+def test_the_short_answer_is_the_entity_of_the_asked_kind(answerer: Extractive, question: str, short: str) -> None:
+    got = answerer.extract(analyse(question), [passage()])
+    assert got.short_answer == short
+
+
+def test_no_short_answer_for_a_question_without_a_slot(answerer: Extractive) -> None:
+    got = answerer.extract(analyse("What did officials in Budapest say about the agreement?"), [passage()])
+    assert got.picks and got.short_answer is None

@@ -9,7 +9,7 @@ from pathlib import Path
 from conftest import ROOT
 from rag import Settings
 
-CONTRACT = {"question", "answer", "abstained", "mode", "citations", "passages", "timings_ms"}
+CONTRACT = {"question", "answer", "short_answer", "abstained", "mode", "citations", "passages", "timings_ms"}
 
 
 def rag(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -96,6 +97,14 @@ def test_sources_html_highlights_the_exact_quote_and_escapes_the_passage() -> No
     assert 'id="cite-0-1"' in html and 'data-n="1"' in html
     assert "<script>" not in html and "<img" not in html and "&lt;script&gt;" in html
     assert "T &lt;b&gt;" in html  # the title too
+
+
+def test_the_short_answer_leads_in_bold_with_its_citation() -> None:
+    answer, _ = _answer()
+    bubble = message_html(replace(answer, short_answer="Gasic <b>"), turn=0)
+    assert bubble.index("<strong>Gasic &lt;b&gt;</strong>") < bubble.index("Gasic signed it.")
+    assert bubble.count('href="#cite-0-1"') == 2
+    assert "<strong>" not in message_html(answer, turn=0)  # none when there is no short answer
 
 
 def test_abstention_says_so_and_lists_passages_with_scores() -> None:
