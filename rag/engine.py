@@ -77,7 +77,8 @@ class Engine:
         retriever = HybridRetriever(self._store, self._embedder, load_or_build(self._store, manifest, cache))
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
-        self._extractive = Extractive(df, n, self._embedder, self._retriever.sentence_vectors)
+        self._extractive = Extractive(df, n, self._embedder, retriever.sentence_vectors,
+                                      lambda: retriever.initialisms)
         self._generation = generation
 
     def refresh(self) -> bool:
@@ -149,8 +150,10 @@ class Engine:
         rewritten = rewrite(text, history, chat=chat, deadline=started + self.settings.llm_timeout_s)
         spent = time.monotonic() - started
         q = analyse(rewritten or text)
-        vector = self._embedder.embed([q.core])[0]
-        passages = self._retriever.search(q.core, k=k or self.settings.top_k, flt=filter,
+        # An initialism the articles only spell out ("CSTO") is searched for as they write it.
+        query = " ".join([q.core, *self._retriever.expansions(q.entities)])
+        vector = self._embedder.embed([query])[0]
+        passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
         extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(q_, passages_, vector))

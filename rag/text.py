@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import Stemmer
 
@@ -151,3 +152,27 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Stemmed content terms (no stopwords, no single letters) in order of appearance."""
     return [stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS]
+
+
+# A run of capitalised words, allowing "of/the/and/for" inside: "Collective Security Treaty Organisation".
+_CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w’'-]*)+")
+
+
+def initialisms(texts: Iterable[str]) -> dict[str, str]:
+    """Initialisms of the capitalised names in ``texts``, each with its most frequent name.
+
+    >>> initialisms(["the Collective Security Treaty Organisation met", "Kosovo Security Force"])
+    {'csto': 'Collective Security Treaty Organisation', 'ksf': 'Kosovo Security Force'}
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for text in texts:
+        for run in _CAP_RUN.finditer(text):
+            split = run.group().split()
+            while split and split[0].lower() in STOPWORDS:  # "The Football Association" opening a sentence
+                split = split[1:]
+            capitals = [w for w in split if w[0].isupper()]
+            if 2 <= len(capitals) <= 6:
+                name = " ".join(split)
+                names = counts.setdefault("".join(w[0] for w in capitals).lower(), {})
+                names[name] = names.get(name, 0) + 1
+    return {key: max(names, key=lambda n: names[n]) for key, names in counts.items()}

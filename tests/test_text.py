@@ -53,3 +53,13 @@ def test_fold_and_stem_join_variants() -> None:
     assert stem("serbian") == stem("serbia")
     assert words("Serbia’s U.S.-led") == ["serbia", "s", "u", "s", "led"]
     assert terms("How many joint activities are there?") == ["joint", "activ"]
+
+
+def test_initialisms_take_each_initials_most_frequent_name() -> None:
+    from rag.text import initialisms
+
+    table = initialisms(["The Football Association fined him.", "the First Amendment",
+                         "a Football Association hearing", "Kosovo Security Force (KSF)", "Serbia"])
+    assert table["fa"] == "Football Association"
+    assert table["ksf"] == "Kosovo Security Force"
+    assert "serbia" not in table and "s" not in table

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..embed import Embedder
 from ..records import Passage
-from ..text import fold, sentence_spans, stem, terms, words
+from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from .injection import mask_instructions
 from .question import Question
 
@@ -97,8 +97,10 @@ class Extractive:
     name = "extractive"
 
     def __init__(self, doc_freq: Mapping[str, int], n_docs: int, embedder: Embedder | None = None,
-                 sentence_vectors: SentenceVectors | None = None) -> None:
+                 sentence_vectors: SentenceVectors | None = None,
+                 corpus_initials: Callable[[], Mapping[str, str]] | None = None) -> None:
         self._df, self._n = doc_freq, max(n_docs, 1)
+        self._corpus_initials = corpus_initials
         self._embedder = embedder
         self._sentence_vectors = sentence_vectors
 
@@ -111,7 +113,8 @@ class Extractive:
         passages = mask_instructions(passages)  # planted instructions are never an answer
         if not passages:
             return Extraction((), "nothing in the index matches the question")
-        missing = _missing_names(q, passages, self._df)
+        missing = _missing_names(q, passages, self._df,
+                                 self._corpus_initials() if self._corpus_initials else ())
         if missing:
             return Extraction((), f"they never mention {missing}")
         cands = self._candidates(q, passages)
@@ -171,16 +174,19 @@ class Extractive:
         weights = {t: self.idf(t) * (CATEGORY_WEIGHT if t in q.focus and q.kind not in ("count", "money")
                                      else 1.0) for t in q.terms}
         total = sum(weights.values())
+        # An initialism the corpus only spells out is covered where its words are ("CSTO").
+        known = self._corpus_initials() if self._corpus_initials else {}
+        aliases = {t: frozenset(terms(known[t])) for t in q.terms if t in known and self._df.get(t, 0) == 0}
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
         for i, p in enumerate(passages):
-            ctx_cov = _covered(weights, set(terms(p.title + " " + p.text)), total)
+            ctx_cov = _covered(weights, _with_aliases(set(terms(p.title + " " + p.text)), aliases), total)
             for j, (s, e) in enumerate(sentence_spans(p.text)):
                 if (p.source, p.start + s) in seen:
                     continue
                 seen.add((p.source, p.start + s))
                 sentence = p.text[s:e]
-                sent_terms = frozenset(terms(sentence))
+                sent_terms = frozenset(_with_aliases(set(terms(sentence)), aliases))
                 out.append(_Cand(i, p.start + s, p.start + e, sentence, sent_terms,
                                  _covered(weights, sent_terms, total), ctx_cov,
                                  float(_has_kind(q, sentence)), _slot(q, sentence), j))
@@ -276,6 +282,10 @@ def _tied(q: Question, token: Any) -> bool:
 _WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}
 
 
+def _with_aliases(present: set[str], aliases: Mapping[str, frozenset[str]]) -> set[str]:
+    return present | {t for t, words_ in aliases.items() if words_ <= present}
+
+
 def _covered(weights: Mapping[str, float], present: set[str] | frozenset[str], total: float) -> float:
     if total <= 0:
         return 0.0
@@ -341,7 +351,6 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(1, len(a | b))
 
 
-_CAP_RUN = re.compile(r"[A-Z][\w’'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\w’'-]*)+")
 
 
 # Spellings of one sound across transliteration conventions (German, English, French, Slavic
@@ -369,16 +378,15 @@ def _sounds_like(key: str, keys: set[str]) -> bool:
                for k in keys)
 
 
-def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int]) -> str | None:
+def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int],
+                   known_initials: Iterable[str] = ()) -> str | None:
     """Names and numbers of the question found neither in the retrieved passages (as words,
-    5-letter prefixes, or initialisms such as CSTO) nor anywhere in the corpus, quoted."""
+    5-letter prefixes, or initialisms such as CSTO) nor anywhere in the corpus (as words or as
+    the initials of its names: ``known_initials``), quoted."""
     present: set[str] = set()
-    initials: set[str] = set()
     for p in passages:
-        text = p.title + " " + p.text
-        present.update(words(text))
-        for run in _CAP_RUN.finditer(text):
-            initials.add("".join(w[0] for w in run.group().split() if w[0].isupper()).lower())
+        present.update(words(p.title + " " + p.text))
+    initials = set(initialisms(p.title + " " + p.text for p in passages)) | set(known_initials)
     prefixes = {w[:5] for w in present if len(w) >= 5}
     sounds = {sound(w) for w in present if len(w) >= 5}
 

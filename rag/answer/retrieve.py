@@ -14,6 +14,8 @@ per-side scores that we expose and filter on.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,7 +26,7 @@ from ..index.keywords import Keywords
 from ..index.store import SENTENCE_VECTORS, Store, unpack_vectors
 from ..records import Passage
 from ..settings import Retrieval
-from ..text import STEMMER, fold
+from ..text import STEMMER, fold, initialisms, stem
 
 RRF_K = 60  # the constant from Cormack et al. (2009); robust across corpora
 # MiniLM misses rare names and quoted phrases that BM25 finds, and gets worse as a corpus grows
@@ -164,6 +166,19 @@ class HybridRetriever:
         packed = {cid: (m or {}).get(SENTENCE_VECTORS) for cid, m in zip(got["ids"], got["metadatas"] or [])}
         return [unpack_vectors(str(v), self._embedder.dim) if (v := packed.get(p.chunk_id)) else None
                 for p in passages]
+
+    @functools.cached_property
+    def initialisms(self) -> dict[str, str]:
+        """Initialism -> the corpus's name for it ("csto" -> "Collective Security Treaty
+        Organisation"), over every live chunk; computed on first use (~0.3 s per 5 MB of text)."""
+        return initialisms(self.texts)
+
+    def expansions(self, names: Iterable[str]) -> list[str]:
+        """The corpus's names for the initialisms among ``names`` that it never writes as such
+        ("CSTO" where the articles only say "Collective Security Treaty Organisation")."""
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        return [self.initialisms[n] for n in names if 2 <= len(n) <= 6 and stem(n) not in vocab
+                and n in self.initialisms]
 
     def head(self, source: str) -> Passage | None:
         """The chunk an article starts with (its title, byline and date lines), or None."""

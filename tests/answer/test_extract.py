@@ -76,3 +76,16 @@ def test_the_short_answer_is_the_entity_of_the_asked_kind(answerer: Extractive, 
 def test_no_short_answer_for_a_question_without_a_slot(answerer: Extractive) -> None:
     got = answerer.extract(analyse("What did officials in Budapest say about the agreement?"), [passage()])
     assert got.picks and got.short_answer is None
+
+
+def test_an_initialism_the_articles_only_spell_out_is_found_and_covered(embedder) -> None:  # type: ignore[no-untyped-def]
+    text = ("Serbia has been an observer of the Collective Security Treaty Organisation since 2013. "
+            "It also keeps close ties with NATO.")
+    p = Passage("b.txt", "Serbia and its alliances", None, 0, len(text), text, 1.0)
+    q = analyse("Since when has Serbia been an observer in the CSTO?")
+    plain = Extractive({t: 1 for t in terms(text)}, 50, embedder)
+    assert "csto" in (plain.extract(q, [p.__class__("c.txt", "x", None, 0, 9, "Elsewhere.", 1.0)]).abstain_reason or "")
+    aware = Extractive({t: 1 for t in terms(text)}, 50, embedder,
+                       corpus_initials=lambda: {"csto": "Collective Security Treaty Organisation"})
+    got = aware.extract(q, [p])
+    assert got.picks and "Collective Security Treaty Organisation" in got.picks[0].quote
