@@ -58,10 +58,13 @@ class ChatState:
 class ChatApp:
     """The event handlers; one instance shares the engine between all sessions."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, *, slots: int = 2) -> None:
         self.engine, self.settings = engine, settings
         self.feedback = FeedbackStore(feedback_path(settings))
         self._ingest_lock = threading.Lock()
+        # Answers computed at once. A semaphore, not Gradio's concurrency limit: that one holds a
+        # slot for a whole event, the reveal of a finished answer included.
+        self._slots = threading.BoundedSemaphore(slots)
 
     # -- chat -----------------------------------------------------------------------------
     def respond(self, message: str, history: list[dict[str, Any]] | None, state: ChatState | None,
@@ -106,16 +109,17 @@ class ChatApp:
         stream = getattr(state.session, "stream", None)
         answer: Answer | None = None
         streamed = False
-        for item in stream(question, **options) if stream else ():
-            if isinstance(item, Answer):
-                answer = item
-                break
-            if isinstance(item, str):
-                streamed = True
-                yield item
-        if answer is None:
-            answer = state.session.ask(question, **options)
-        if not streamed:
+        with self._slots:  # held while the answer is computed (LLM tokens stream as they are written)
+            for item in stream(question, **options) if stream else ():
+                if isinstance(item, Answer):
+                    answer = item
+                    break
+                if isinstance(item, str):
+                    streamed = True
+                    yield item
+            if answer is None:
+                answer = state.session.ask(question, **options)
+        if not streamed:  # revealed with no slot held
             pieces = re.findall(r"\S+\s*", answer.text)
             size = max(1, -(-len(pieces) // STREAM_STEPS))
             for i in range(0, len(pieces), size):
@@ -214,8 +218,9 @@ class ChatApp:
                 mode: str = "") -> dict[str, Any]:
         """Answer ``question`` from the articles; returns the JSON contract of ``python -m rag ask --json``."""
         try:
-            answer = self.engine.ask(question, k=k or None, filter=Filter(tuple(sources or ())) or None,
-                                     mode=mode or None)
+            with self._slots:
+                answer = self.engine.ask(question, k=k or None, filter=Filter(tuple(sources or ())) or None,
+                                         mode=mode or None)
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_dict()
