@@ -102,7 +102,7 @@ Article = create_model("ArticleText", article=(contract_model(ArticleInfo), ...)
 def build_api(engine: Engine, settings: Settings) -> FastAPI:
     """The FastAPI app (mount the chat UI on it with ``gr.mount_gradio_app``)."""
     json_limit, upload_limit = body_limits(settings)
-    app = FastAPI(title="Grounded news QA", version="1", max_body_size=json_limit,
+    app = FastAPI(title="Grounded news QA", version="1",
                   description="Answers from news articles; every sentence cites an exact quote. "
                               "Errors are OpenAI-style error objects.")
     metrics = Metrics()
@@ -118,7 +118,7 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
     def flt(body: Any) -> Filter | None:
         return Filter(tuple(body.sources), body.since, body.until) or None
 
-    @app.post("/v1/chat/completions", tags=["OpenAI"], responses={200: {"description": (
+    @app.post("/v1/chat/completions", tags=["OpenAI"], max_body_size=json_limit, responses={200: {"description": (
         "A chat.completion (or, with stream, chat.completion.chunk events). The message's `annotations` "
         "are url_citations of each [n] marker; its `citations` are the JSON contract's citation objects.")}})
     async def chat_completions(body: ChatRequest, request: Request) -> Any:
@@ -141,19 +141,19 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 0, "owned_by": "rag"}
                                            for m in _models(settings)]}
 
-    @app.post("/v1/ask", tags=["rag"], responses={200: {"model": contract_model(Answer)}})
+    @app.post("/v1/ask", tags=["rag"], max_body_size=json_limit, responses={200: {"model": contract_model(Answer)}})
     async def ask(body: Ask, request: Request) -> JSONResponse:  # type: ignore[valid-type]
         if body.mode is not None:
             _mode(body.mode, settings)
         answer = await work(request, lambda: engine.ask(body.question, k=body.k, filter=flt(body), mode=body.mode))
         return JSONResponse(answer.to_dict())
 
-    @app.post("/v1/search", tags=["rag"], responses={200: {"model": list[contract_model(Passage)]}})  # type: ignore[misc]
+    @app.post("/v1/search", tags=["rag"], max_body_size=json_limit, responses={200: {"model": list[contract_model(Passage)]}})  # type: ignore[misc]
     async def search(body: Search, request: Request) -> JSONResponse:  # type: ignore[valid-type]
         found = await work(request, lambda: engine.search(body.question, k=body.k, filter=flt(body)))
         return JSONResponse({"passages": [p.to_dict() for p in found]})
 
-    @app.post("/v1/verify", tags=["rag"], response_model=VerifyResult)
+    @app.post("/v1/verify", tags=["rag"], max_body_size=json_limit, response_model=VerifyResult)
     async def verify(body: VerifyBody, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
         refs = None if body.passages is None else tuple(PassageRef(p.source, p.start, p.end) for p in body.passages)
         verified = await work(request, lambda: verify_answer(engine, body.text, passages=refs,

@@ -120,6 +120,7 @@ class Guard:
         self.app, self.settings, self.metrics = app, settings, metrics
         self.keys = settings.api_key_list
         self.bucket = TokenBucket(settings.api_rate_per_min)
+        self.limits = body_limits(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -133,6 +134,13 @@ class Guard:
         async def send_wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
                 state["status"] = message["status"]
+                if message["status"] == 413 and not _is_json(message):  # Starlette's plain "Content Too Large"
+                    state["replaced"] = True
+                    scope["state"]["error"] = "request_too_large"
+                    await _respond(send, 413, too_large(path, self.limits[path == "/v1/articles"]), [])
+                    return
+            if state.get("replaced"):
+                return
             await send(message)
 
         refusal = self._refuse(scope) if path.startswith(GUARDED) else None
@@ -182,6 +190,10 @@ async def _respond(send: Send, status: int, body: dict[str, Any], headers: list[
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode()),
                             *headers]})
     await send({"type": "http.response.body", "body": data})
+
+
+def _is_json(message: Message) -> bool:
+    return any(k.lower() == b"content-type" and v.startswith(b"application/json") for k, v in message["headers"])
 
 
 def _route(scope: Scope) -> str:
