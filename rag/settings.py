@@ -60,7 +60,8 @@ class Settings:
     api_keys: str | None = None  # "key1,key2": bearer tokens; required when binding beyond loopback
     api_rate_per_min: int = 600  # requests per minute per key (a token bucket; bursts up to this many)
     api_max_body_kb: int = 256  # JSON request bodies (a chat history of ~100 turns); uploads: max_upload_mb
-    api_concurrency: int = 4  # answers computed at once per process (rag/app/api.py: measured on 2 cores)
+    api_concurrency: int = 4  # answers computed at once per process (README, API: 2 to 4 equal on 2 cores)
+    embed_threads: int = 0  # onnxruntime threads per model run; 0: all cores. rag serve uses 1 (see README)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -118,6 +119,8 @@ class Settings:
         if self.api_keys is not None and any(len(k) < 16 for k in self.api_key_list):
             raise ConfigError("RAG_API_KEYS: give comma-separated keys of at least 16 characters each "
                               "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))').")
+        if self.embed_threads < 0:
+            raise ConfigError("RAG_EMBED_THREADS must be 0 (all cores) or more.")
         if self.api_rate_per_min < 1 or self.api_max_body_kb < 1 or self.api_concurrency < 1:
             raise ConfigError("RAG_API_RATE_PER_MIN, RAG_API_MAX_BODY_KB and RAG_API_CONCURRENCY must be at least 1.")
 
