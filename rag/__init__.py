@@ -26,8 +26,16 @@ from .errors import (  # noqa: E402
     RagError,
 )
 from .index.ingest import ingest  # noqa: E402
-from .records import Answer, ArticleInfo, Citation, IngestReport, Passage, Skipped, Verification  # noqa: E402
-from .records import PassageRef  # noqa: E402
+from .records import (  # noqa: E402
+    Answer,
+    ArticleInfo,
+    Citation,
+    IngestReport,
+    Passage,
+    PassageRef,  # noqa: E402
+    Skipped,
+    Verification,
+)
 from .settings import Settings  # noqa: E402
 
 

@@ -26,7 +26,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 from fastapi import FastAPI, File, Request, UploadFile
@@ -90,11 +90,18 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
-Ask, Search, VerifyBody = request_model(AskRequest), request_model(SearchRequest), request_model(VerifyRequest)
+if TYPE_CHECKING:  # the models have the dataclasses' fields (that is how they are built)
+    Ask = AskRequest
+    Search = SearchRequest
+    VerifyBody = VerifyRequest
+else:
+    Ask = request_model(AskRequest)
+    Search = request_model(SearchRequest)
+    VerifyBody = request_model(VerifyRequest)
 VerifyResult = create_model("VerifyResult", __base__=contract_model(Verified),
                             verification=(contract_model(Verification), ...))
 Upload = create_model("UploadResult", stored=(list[str], ...), rejected=(list[str], ...),
-                      report=(contract_model(IngestReport) | None, None))
+                      report=(contract_model(IngestReport) | None, None))  # type: ignore[arg-type]
 Article = create_model("ArticleText", article=(contract_model(ArticleInfo), ...), text=(str, ...),
                        quote=(dict[str, Any] | None, None))
 
@@ -142,19 +149,19 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
                                            for m in _models(settings)]}
 
     @app.post("/v1/ask", tags=["rag"], max_body_size=json_limit, responses={200: {"model": contract_model(Answer)}})
-    async def ask(body: Ask, request: Request) -> JSONResponse:  # type: ignore[valid-type]
+    async def ask(body: Ask, request: Request) -> JSONResponse:
         if body.mode is not None:
             _mode(body.mode, settings)
         answer = await work(request, lambda: engine.ask(body.question, k=body.k, filter=flt(body), mode=body.mode))
         return JSONResponse(answer.to_dict())
 
     @app.post("/v1/search", tags=["rag"], max_body_size=json_limit, responses={200: {"model": list[contract_model(Passage)]}})  # type: ignore[misc]
-    async def search(body: Search, request: Request) -> JSONResponse:  # type: ignore[valid-type]
+    async def search(body: Search, request: Request) -> JSONResponse:
         found = await work(request, lambda: engine.search(body.question, k=body.k, filter=flt(body)))
         return JSONResponse({"passages": [p.to_dict() for p in found]})
 
     @app.post("/v1/verify", tags=["rag"], max_body_size=json_limit, response_model=VerifyResult)
-    async def verify(body: VerifyBody, request: Request) -> dict[str, Any]:  # type: ignore[valid-type]
+    async def verify(body: VerifyBody, request: Request) -> dict[str, Any]:
         refs = None if body.passages is None else tuple(PassageRef(p.source, p.start, p.end) for p in body.passages)
         verified = await work(request, lambda: verify_answer(engine, body.text, passages=refs,
                                                              question=body.question, k=body.k))

@@ -103,8 +103,8 @@ class Metrics:
                     "# TYPE rag_request_seconds histogram"]
             for (route, mode), counts in sorted(self.latency.items()):
                 labels = f'route="{route}",mode="{mode}"'
-                for bound, n in zip(BUCKETS_S, counts):
-                    out.append(f'rag_request_seconds_bucket{{{labels},le="{bound}"}} {int(n)}')
+                for bound, count in zip(BUCKETS_S, counts):
+                    out.append(f'rag_request_seconds_bucket{{{labels},le="{bound}"}} {int(count)}')
                 out.append(f'rag_request_seconds_bucket{{{labels},le="+Inf"}} {int(counts[-2])}')
                 out.append(f"rag_request_seconds_count{{{labels}}} {int(counts[-2])}")
                 out.append(f"rag_request_seconds_sum{{{labels}}} {counts[-1]:.6f}")

@@ -73,7 +73,7 @@ def article_url(base_url: str, source: str, start: int, end: int) -> str:
     return f"{base_url.rstrip('/')}/v1/articles/{quote(source, safe='/')}?start={start}&end={end}"
 
 
-def annotations(answer: Answer, base_url: str) -> list[dict[str, Any]]:
+def url_citations(answer: Answer, base_url: str) -> list[dict[str, Any]]:
     """One ``url_citation`` per ``[n]`` marker in the text (indices of the marker itself)."""
     by_n = {c.n: c for c in answer.citations}
     out = []
@@ -88,7 +88,7 @@ def annotations(answer: Answer, base_url: str) -> list[dict[str, Any]]:
 
 
 def _message_extras(answer: Answer, base_url: str) -> dict[str, Any]:
-    return {"annotations": annotations(answer, base_url),
+    return {"annotations": url_citations(answer, base_url),
             "citations": [c.to_dict() for c in answer.citations]}
 
 
