@@ -38,10 +38,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 SERVER_EMBED_THREADS = 1
 
 
+def server_settings(settings: Settings) -> Settings:
+    """What a server changes in the settings: one model thread per answer unless RAG_EMBED_THREADS says."""
+    return settings if settings.embed_threads else settings.replace(embed_threads=SERVER_EMBED_THREADS)
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    settings = settings.replace(ui_host=args.host, ui_port=args.port)
-    if settings.embed_threads == 0:
-        settings = settings.replace(embed_threads=SERVER_EMBED_THREADS)
+    settings = server_settings(settings.replace(ui_host=args.host, ui_port=args.port))
     ui = not args.no_ui
     check_exposure(settings, ui=ui)
     if args.workers < 1:

@@ -28,7 +28,7 @@ EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
     "Where was the Croatia, Albania and Kosovo defence memorandum signed?",
     "What is the capital of France?",
 )
-CONCURRENCY = 2  # answers computed at once, over all ways of asking (rag/app/chat.py; this machine has 2 cores)
+CONCURRENCY = 2  # answers computed at once, over all ways of asking (rag/app/chat.py; 4 measured no better)
 SESSIONS = 32  # chat events in flight (waiting for a slot, or revealing a finished answer, which needs none)
 QUEUE_SIZE = 64  # requests waiting beyond that are refused with a clear error
 
