@@ -40,7 +40,7 @@ from ..errors import BadQuestion, IndexLocked, IndexMissing, RagError
 from ..records import Answer, ArticleInfo, IngestReport, Passage, Verification
 from ..settings import MODES, Settings
 from . import openai_chat
-from .guard import Guard, Metrics, body_limits, error_body, too_large
+from .guard import UPLOAD_FILES, Guard, Metrics, body_limits, error_body, too_large
 from .schema import contract_model, request_model
 from .upload import safe_name, store_uploads, uploads_dir
 
@@ -150,8 +150,6 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
 
     @app.post("/v1/ask", tags=["rag"], max_body_size=json_limit, responses={200: {"model": contract_model(Answer)}})
     async def ask(body: Ask, request: Request) -> JSONResponse:
-        if body.mode is not None:
-            _mode(body.mode, settings)
         answer = await work(request, lambda: engine.ask(body.question, k=body.k, filter=flt(body), mode=body.mode))
         return JSONResponse(answer.to_dict())
 
@@ -184,6 +182,9 @@ def build_api(engine: Engine, settings: Settings) -> FastAPI:
 
     @app.post("/v1/articles", tags=["rag"], response_model=Upload, max_body_size=upload_limit)
     async def upload(request: Request, files: list[UploadFile] = File(...)) -> dict[str, Any]:  # noqa: B008
+        if len(files) > UPLOAD_FILES:
+            raise BadQuestion(f"{len(files)} files in one upload: send at most {UPLOAD_FILES} at a time.")
+
         def store_and_ingest() -> dict[str, Any]:
             with tempfile.TemporaryDirectory() as tmp:
                 paths = []

@@ -31,7 +31,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 GUARDED = ("/v1/", "/metrics")  # the API's paths; /healthz and /docs answer anyone
-UPLOAD_FILES = 20  # files in one upload request, at most (the body limit is this x the per-file limit)
+UPLOAD_FILES = 10  # files in one upload request, at most (the body limit is this x the per-file limit)
 BUCKETS_S = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)  # latency histogram bounds
 
 
