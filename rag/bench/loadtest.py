@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IndexMissing
 from ..evaluation.metrics import percentile
 from ..settings import Settings
 
@@ -113,7 +113,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.url and not args.start:
         raise ConfigError("give --url of the running app (and --pid for its memory), or --start")
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
-    engine = engine_throughput(settings, args.engine_questions) if args.engine_questions else None
+    engine = None
+    if args.engine_questions:
+        try:
+            engine = engine_throughput(settings, args.engine_questions)
+        except IndexMissing:  # a server elsewhere: its throughput alone is still worth reporting
+            print(f"note: no index at {settings.index_dir}; the engine's own throughput is not measured "
+                  "(give --index, or --engine-questions 0)", file=sys.stderr)
     options: dict[str, Any] = {"auth": auth, "timeout_s": args.timeout, "target": args.target,
                                "api_key": settings.api_key_list[0] if settings.api_key_list else None}
     if args.start:
