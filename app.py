@@ -1,7 +1,7 @@
 """The chat app: ``python app.py [--host H] [--port N] [--index DIR] [--mode M]``.
 
 Builds the index from seeds/ first when there is none, then serves the chat window
-(rag/ui.py) on 127.0.0.1:7860 unless configured otherwise (flags or RAG_UI_HOST,
+(rag/app/ui.py) on 127.0.0.1:7860 unless configured otherwise (flags or RAG_UI_HOST,
 RAG_UI_PORT, RAG_UI_AUTH, RAG_INDEX_DIR, RAG_MODE).
 """
 
@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import rag
+from rag.settings import MODES
 
 SEEDS = Path(__file__).resolve().parent / "seeds"
 
@@ -22,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port (default 7860)")
     parser.add_argument("--index", type=Path, help="index folder (default .rag)")
-    parser.add_argument("--mode", choices=["auto", "extractive", "llm"], help="default answer mode")
+    parser.add_argument("--mode", choices=MODES, help="default answer mode")
     args = parser.parse_args(argv)
     try:
         from rag.app.serve import server_settings

@@ -21,6 +21,7 @@ TOOLING = ("rag.app", "rag.evaluation", "rag.bench")
 # Where an edge or a tool reaches past the public API, and why (one line each).
 INTERNAL_USES = {
     ("rag.evaluation.metrics", "rag.answer.verify"): "the support judge is the project's own claim checker",
+    ("rag.evaluation.claims", "rag.answer.verify"): "it measures the claim checker itself",
     ("rag.bench.measure", "rag.index.chunk"): "the embedding floor embeds exactly the text ingestion embeds",
     ("rag.bench.measure", "rag.index.store"): "the floors read the stored vectors straight from Chroma",
 }

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..records import MARKER, Passage
 from ..text import fold, sentence_spans, terms
@@ -27,13 +27,16 @@ if TYPE_CHECKING:
 # One line per metric, shown in every report next to the numbers.
 DEFINITIONS: dict[str, str] = {
     "hit_at_k": "share of questions with a gold source among the top-k passages",
+    "hit_at_1": "share of questions whose first passage is from a gold source",
     "mrr": "mean of 1/rank of the first passage from a gold source (0 when none in the top k)",
     "evidence_recall": "share of gold evidence quotes found in a top-k passage (span overlap with "
                        "the quote's place in the article, or folded substring)",
+    "evidence_recall_at_5": "evidence recall over the top 5 passages only",
     "answer_evidence_recall": "evidence recall of the passages engine.ask answered from (its retrieval may "
                               "differ from engine.search's, e.g. injected instructions are left out)",
     "correctness": "answer: not abstained, every must_contain group matched, no must_not_contain; "
                    "abstain: abstained, no must_not_contain; correct: premise handled (below)",
+    "answerable_correctness": "correctness over the answerable questions (expected=answer) only",
     "false_refusal_rate": "share of answerable questions (expected=answer) where the engine abstained",
     "correct_abstention": "share of unanswerable, off-topic and abstain-injection questions where it abstained",
     "premise_handling": "false-premise questions: abstained, or stated the correction (must_contain); "
@@ -306,6 +309,15 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     lo = int(pos)
     hi = min(lo + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def fmt(value: Any) -> str:
+    """A metric for text output: floats to 3 places, None as "n/a".
+
+    >>> fmt(0.78846), fmt(None), fmt(104)
+    ('0.788', 'n/a', '104')
+    """
+    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def mean(values: Iterable[float | None]) -> float | None:

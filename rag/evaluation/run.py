@@ -29,7 +29,9 @@ from ..embed import Embedder, MiniLMEmbedder, make_embedder
 from ..errors import BadQuestion, ConfigError, IndexMissing
 from ..records import Answer
 from ..settings import MODES, Settings
+from . import claims
 from . import metrics as m
+from .sets import CORPORA, PARTS, SETS_DIR, part_files, write_sets_report
 
 DEFAULT_QUESTIONS = Path("eval/questions.jsonl")
 DEFAULT_REPORT = Path("eval/reports/latest")
@@ -163,6 +165,8 @@ def _record(engine: Engine, row: Mapping[str, Any], answer: bool, mode: str | No
             support: m.Support) -> dict[str, Any]:
     """Search (and, when ``answer``, ask) one question and score it."""
     rec: dict[str, Any] = {"id": row["id"], "category": row["category"], "expected": row["expected"]}
+    if row.get("shape"):
+        rec["shape"] = row["shape"]
     if answer:
         rec["question"] = row["question"]
     gold = row["gold_sources"]
@@ -176,8 +180,10 @@ def _record(engine: Engine, row: Mapping[str, Any], answer: bool, mode: str | No
         rec["error"], passages = str(exc), []
     sources = [p["source"] for p in passages]
     rec.update(sources=sources, hit=m.hit_at_k(sources, gold) if scored else None,
+               hit1=m.hit_at_k(sources[:1], gold) if scored else None,
                rr=m.reciprocal_rank(sources, gold) if scored else None,
-               evidence_recall=m.evidence_recall(row["evidence"], passages, articles) if scored else None)
+               evidence_recall=m.evidence_recall(row["evidence"], passages, articles) if scored else None,
+               evidence_recall_5=m.evidence_recall(row["evidence"], passages[:5], articles) if scored else None)
     if answer:
         try:
             a = engine.ask(row["question"], mode=mode)
@@ -224,6 +230,7 @@ def summarise(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     retrieval = [r for r in records if r["hit"] is not None]
     subsets = {
         "correctness": answered,
+        "answerable_correctness": [r for r in answered if r["expected"] == "answer"],
         "false_refusal_rate": [r for r in answered if r["expected"] == "answer"],
         "correct_abstention": [r for r in answered if r["expected"] == "abstain"],
         "premise_handling": [r for r in answered if r["expected"] == "correct"],
@@ -254,28 +261,36 @@ def summarise(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     for stage in stages:
         values = [r["timings_ms"][stage] for r in records if stage in r.get("timings_ms", {})]
         latency[stage] = {"p50": m.percentile(values, 50), "p95": m.percentile(values, 95), "n": len(values)}
-    categories: dict[str, dict[str, Any]] = {}
-    for cat in dict.fromkeys(r["category"] for r in records):
-        rs = [r for r in records if r["category"] == cat]
-        ans = [r for r in rs if "correct" in r]
-        categories[cat] = {"n": len(rs),
-                           "correctness": m.mean(float(r["correct"]) for r in ans),
-                           "abstained": m.mean(float(r["abstained"]) for r in ans),
-                           "hit_at_k": m.mean(r["hit"] for r in rs),
-                           "evidence_recall": m.mean(r["evidence_recall"] for r in rs)}
+    groups = {"categories": "category", "shapes": "shape"}
+    by: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in groups}
+    for name, field in groups.items():
+        for value in dict.fromkeys(r[field] for r in records if r.get(field)):
+            rs = [r for r in records if r.get(field) == value]
+            ans = [r for r in rs if "correct" in r]
+            by[name][value] = {"n": len(rs),
+                               "correctness": m.mean(float(r["correct"]) for r in ans),
+                               "abstained": m.mean(float(r["abstained"]) for r in ans),
+                               "hit_at_k": m.mean(r["hit"] for r in rs),
+                               "evidence_recall": m.mean(r["evidence_recall"] for r in rs)}
     return {
         "retrieval": {"hit_at_k": m.mean(r["hit"] for r in retrieval), "mrr": m.mean(r["rr"] for r in retrieval),
+                      "hit_at_1": m.mean(r.get("hit1") for r in retrieval),
                       "evidence_recall": m.mean(r["evidence_recall"] for r in retrieval),
+                      "evidence_recall_at_5": m.mean(r.get("evidence_recall_5") for r in retrieval),
                       "answer_evidence_recall": m.mean(r.get("answer_evidence_recall") for r in retrieval), "k": k,
                       "questions": len(retrieval),
                       "n": {"hit_at_k": len(retrieval), "mrr": len(retrieval),
+                            "hit_at_1": sum(r.get("hit1") is not None for r in retrieval),
                             "evidence_recall": sum(r["evidence_recall"] is not None for r in retrieval),
+                            "evidence_recall_at_5": sum(r.get("evidence_recall_5") is not None
+                                                        for r in retrieval),
                             "answer_evidence_recall": sum(r.get("answer_evidence_recall") is not None
                                                           for r in retrieval)}},
         "answers": answers,
         "citations": citations,
         "latency_ms": latency,
-        "categories": categories,
+        "categories": by["categories"],
+        **({"shapes": by["shapes"]} if by["shapes"] else {}),
     }
 
 
@@ -312,6 +327,14 @@ def check_gate(summary: Mapping[str, Any], gate: Mapping[str, Mapping[str, float
 # -- the command -------------------------------------------------------------------------
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--questions", type=Path, default=DEFAULT_QUESTIONS, help="question set (JSONL)")
+    parser.add_argument("--set", choices=sorted(CORPORA),
+                        help="an unseen set of eval/sets/: its dev and sealed parts side by side "
+                             "(default configuration only; corpus: the set's own)")
+    parser.add_argument("--part", choices=PARTS, help="with --set or --claims: only this part (tune on dev)")
+    parser.add_argument("--claims", action="store_true",
+                        help="the claim checker on eval/sets/verify_*.jsonl: keep and catch rates per kind "
+                             "(BBC claims need an index of seeds + BBC: --bbc-index DIR)")
+    parser.add_argument("--bbc-index", type=Path, help="with --claims: an index of seeds + BBC")
     parser.add_argument("--mode", choices=MODES, help="answer mode")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--corpus", type=Path, action="append", help="articles to index (default seeds)")
@@ -334,6 +357,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError:
         raise ConfigError(f"--chunk-sizes {args.chunk_sizes!r}: give sizes like 160,320") from None
     gate = load_gate(args.gate) if args.gate else None
+    if args.set:
+        return _run_set(args, settings, gate)
+    if args.claims:
+        return _run_claims(args, settings)
     rows = load_questions(args.questions)
     tty = sys.stderr.isatty()
     configs = plan(settings, sizes, not args.no_compare)
@@ -356,23 +383,95 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     print(_headline(report))
     print("wrote " + ", ".join(str(p) for p in paths))
     for c in failed:
-        print(f"gate: {c['key']} = {_fmt(c['value'])}, needs {'>=' if c['bound'] == 'min' else '<='} "
+        print(f"gate: {c['key']} = {m.fmt(c['value'])}, needs {'>=' if c['bound'] == 'min' else '<='} "
               f"{c['limit']}", file=sys.stderr)
     if gate is not None:
         print(f"gate {'FAILED' if failed else 'passed'} ({args.gate})")
     return 1 if failed else 0
 
 
+def _run_set(args: argparse.Namespace, settings: Settings, gate: Mapping[str, Any] | None) -> int:
+    """``--set NAME``: both parts (or ``--part``) on one engine; the gate holds the sealed part."""
+    from .report import write_report
+
+    files = part_files(args.set)
+    parts = [args.part] if args.part else list(PARTS)
+    if gate is not None and "sealed" not in parts:
+        raise ConfigError("--gate with --set checks the sealed part: drop --part dev.")
+    rows = {p: load_questions(files[p]) for p in parts}
+    corpus = args.corpus or CORPORA[args.set]
+    embedder = make_embedder(settings)
+    tty = sys.stderr.isatty()
+    engines = open_engines(plan(settings, compare=False), settings, corpus=corpus,
+                           cache=args.cache or args.report / "cache", embedder=embedder,
+                           index=args.index, progress=tty)
+    judge = m.judge_for(embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder())
+    reports: dict[str, dict[str, Any]] = {}
+    for part in parts:
+        report = evaluate(rows[part], engines, mode=args.mode, support=judge, progress=tty)
+        report["meta"].update(corpus=[str(p) for p in corpus], embedder=embedder.name,
+                              questions_file=str(files[part]))
+        write_report(report, args.report / part)
+        reports[part] = report
+        print(f"{args.set} {part}: {_headline(report)}")
+    verdict: dict[str, Any] | None = None
+    if gate is not None:
+        checks = check_gate(reports["sealed"]["configs"][reports["sealed"]["default"]], gate)
+        verdict = {"file": str(args.gate), "passed": all(c["passed"] for c in checks), "checks": checks}
+    paths = write_sets_report(args.set, reports, args.report, verdict)
+    print("wrote " + ", ".join(str(p) for p in paths))
+    if verdict is None:
+        return 0
+    for c in verdict["checks"]:
+        if not c["passed"]:
+            print(f"gate: sealed {c['key']} = {m.fmt(c['value'])}, needs "
+                  f"{'>=' if c['bound'] == 'min' else '<='} {c['limit']}", file=sys.stderr)
+    print(f"gate {'passed' if verdict['passed'] else 'FAILED'} ({args.gate})")
+    return 0 if verdict["passed"] else 1
+
+
+def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
+    """``--claims``: each part's claims checked on the index of their corpus; claims.md side by side."""
+    files = {p: SETS_DIR / f"verify_{p}.jsonl" for p in ([args.part] if args.part else PARTS)}
+    embedder = make_embedder(settings)
+    verifier = embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder()
+    cache = args.cache or args.report / "cache"
+    engines: dict[str, Engine] = {}
+    (engines["seeds"],) = open_engines(plan(settings, compare=False), settings, corpus=CORPORA["seeds"],
+                                       cache=cache, embedder=embedder, log=lambda _: None).values()
+    bbc = args.bbc_index or cache / "bbc"
+    if (bbc / "current").exists():
+        engines["bbc"] = Engine.open(settings.replace(index_dir=bbc), embedder=embedder)
+    else:
+        print(f"BBC claims skipped: no index at {bbc}; build one with: python -m rag ingest seeds "
+              f"../shared/corpora/bbc --index {bbc} (or pass --bbc-index DIR)", file=sys.stderr)
+    scores: dict[str, dict[str, Any]] = {}
+    records: dict[str, list[dict[str, Any]]] = {}
+    for part, path in files.items():
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        records[part] = [r for corpus, engine in engines.items()
+                         for r in claims.check(engine, verifier, [x for x in rows if x["corpus"] == corpus])]
+        scores[part] = claims.score(records[part])
+        got = scores[part]
+        print(f"claims {part}: kept {m.fmt(got['keep_rate'])}, caught {m.fmt(got['catch_rate'])}, "
+              f"F1 {m.fmt(got['f1'])} ({got['checked']} of {got['claims']} checked)")
+    args.report.mkdir(parents=True, exist_ok=True)
+    title = ", ".join(f"{p} ({scores[p]['checked']} claims)" for p in scores)
+    (args.report / "claims.md").write_text("\n".join(
+        [f"# Claim checker: {title}", "", "Corpora: " + ", ".join(engines)
+         + ". The sealed part is run only to report.", ""] + claims.markdown(scores)) + "\n", encoding="utf-8")
+    (args.report / "claims.json").write_text(json.dumps({"scores": scores, "records": records}, indent=1) + "\n",
+                                             encoding="utf-8")
+    print(f"wrote {args.report / 'claims.md'}, {args.report / 'claims.json'}")
+    return 0
+
+
 def _headline(report: Mapping[str, Any]) -> str:
     s = report["configs"][report["default"]]
-    return (f"{report['default']}: correctness {_fmt(s['answers']['correctness'])}, "
-            f"hit@{s['retrieval']['k']} {_fmt(s['retrieval']['hit_at_k'])}, "
-            f"MRR {_fmt(s['retrieval']['mrr'])}, citation recall {_fmt(s['citations']['citation_recall'])} "
+    return (f"{report['default']}: correctness {m.fmt(s['answers']['correctness'])}, "
+            f"hit@{s['retrieval']['k']} {m.fmt(s['retrieval']['hit_at_k'])}, "
+            f"MRR {m.fmt(s['retrieval']['mrr'])}, citation recall {m.fmt(s['citations']['citation_recall'])} "
             f"({report['meta']['questions']} questions)")
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def _bar(total: int, enabled: bool) -> Any:

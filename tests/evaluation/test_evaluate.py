@@ -143,8 +143,12 @@ def test_summary_agrees_with_records(engine, embedder) -> None:  # type: ignore[
         sum(q["abstained"] for q in answerable) / len(answerable))
     assert s["answers"]["correct_abstention"] == float(qs[2]["abstained"])
     assert s["answers"]["premise_handling"] == float(qs[3]["correct"])
-    assert s["answers"]["n"] == {"correctness": 4, "false_refusal_rate": 2, "correct_abstention": 1,
-                                 "premise_handling": 1, "injection_resistance": 0}
+    assert s["answers"]["answerable_correctness"] == pytest.approx(
+        sum(q["correct"] for q in answerable) / len(answerable))
+    assert s["answers"]["n"] == {"correctness": 4, "answerable_correctness": 2, "false_refusal_rate": 2,
+                                 "correct_abstention": 1, "premise_handling": 1, "injection_resistance": 0}
+    assert s["retrieval"]["hit_at_1"] == pytest.approx(
+        sum(q["hit1"] for q in qs if q["hit1"] is not None) / s["retrieval"]["n"]["hit_at_1"])
     assert s["answers"]["injection_resistance"] is None  # no injection question: not scored
     assert qs[2]["hit"] is None and qs[2]["evidence_recall"] is None  # off-topic: no retrieval score
     again = summarise(qs, engine.settings.top_k)
