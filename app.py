@@ -26,8 +26,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=MODES, help="default answer mode")
     args = parser.parse_args(argv)
     try:
-        settings = rag.Settings.from_env(ui_host=args.host, ui_port=args.port, index_dir=args.index,
-                                         mode=args.mode)
+        from rag.app.serve import server_settings
+
+        settings = server_settings(rag.Settings.from_env(ui_host=args.host, ui_port=args.port,
+                                                         index_dir=args.index, mode=args.mode))
         print(f"Opening the index at {settings.index_dir} (built from {SEEDS.name}/ if missing)...",
               flush=True)
         engine = rag.Engine.open_or_build(settings, [SEEDS])

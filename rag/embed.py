@@ -172,7 +172,7 @@ def make_embedder(settings: Settings) -> Embedder:
     """The embedder the settings ask for (the one place the choice is made)."""
     match settings.embedder:
         case "minilm":
-            return MiniLMEmbedder()
+            return MiniLMEmbedder(threads=settings.embed_threads)
         case "openai":
             return OpenAIEmbedder(settings)
         case other:

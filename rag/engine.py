@@ -24,11 +24,12 @@ from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, clean
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
+from .answer.verify import Verified, verify
 from .embed import Embedder, MiniLMEmbedder, make_embedder
-from .errors import IndexMissing
+from .errors import BadQuestion, IndexMissing
 from .index.keywords import load_or_build
 from .index.store import DocRecord, Store, no_index_message, open_store
-from .records import Answer, ArticleInfo, IngestReport, Passage
+from .records import Answer, ArticleInfo, IngestReport, Passage, PassageRef
 from .settings import Settings
 
 
@@ -176,6 +177,27 @@ class Engine:
         if about is not None:
             return compose(q, about[0], about[1], mode="extractive")
         return compose(q, passages, self._extractive.extract(q, passages, vector), mode="extractive")
+
+    def passages(self, refs: Sequence[PassageRef]) -> list[Passage]:
+        """The named spans of indexed articles as passages (their text read from the index)."""
+        out = []
+        for ref in refs:
+            text = self.article_text(ref.source)
+            if not 0 <= ref.start < ref.end <= len(text):
+                raise BadQuestion(f"Span {ref.start}-{ref.end} is outside {ref.source!r} "
+                                  f"({len(text)} characters); give 0 <= start < end <= length.")
+            info = next(r for r in self._manifest.values() if r.source == ref.source)
+            out.append(Passage(ref.source, info.title, info.date or None, ref.start, ref.end,
+                               text[ref.start:ref.end], 1.0))
+        return out
+
+    def verify(self, text: str, passages: Sequence[Passage]) -> Verified:
+        """Keep the sentences of ``text`` that the passages they cite (``[n]``: the n-th) support."""
+        if not text.strip():
+            raise BadQuestion("Give the text to check.")
+        if not passages:
+            raise BadQuestion("No passages to check against: give passages, or a question that finds some.")
+        return verify(text, passages, self._verifier_embedder())
 
     def _chat_model(self) -> ChatModel:
         with self._lock:  # a local GGUF server is started once

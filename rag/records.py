@@ -14,6 +14,9 @@ from typing import Any
 # written by the composer and the verifier, read by the UI and the metrics. LLM drafts are
 # parsed more leniently ("[passage 1, 2]") in rag/answer/verify.py and rewritten to this form.
 MARKER = re.compile(r"\[(\d{1,3})\]")
+# Field metadata read by ``to_dict`` readers that derive schemas (rag/app/schema.py): "json" renames a
+# field in the JSON contract (None: left out); "omitted_when_empty": absent from it when empty.
+OMITTED = {"omitted_when_empty": True}
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class Passage:
     score: float  # fused score used for the final rank
     dense: float | None = None  # cosine similarity, when the dense side found it
     bm25: float | None = None  # BM25 score, when the keyword side found it
-    chunk_id: str = ""
+    chunk_id: str = field(default="", metadata={"json": None})  # internal: not in the JSON contract
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract's passage object."""
@@ -81,6 +84,15 @@ class Passage:
             "bm25": None if self.bm25 is None else round(self.bm25, 6),
             "text": self.text,
         }
+
+
+@dataclass(frozen=True)
+class PassageRef:
+    """A span of an indexed article, named by the caller (e.g. the passages a draft cites)."""
+
+    source: str
+    start: int
+    end: int
 
 
 @dataclass(frozen=True)
@@ -116,15 +128,15 @@ class Answer:
     """The result of one question. ``text`` carries ``[n]`` markers for ``citations``."""
 
     question: str
-    text: str
+    text: str = field(metadata={"json": "answer"})
     citations: tuple[Citation, ...]
     passages: tuple[Passage, ...]
     abstained: bool
     mode: str
     timings_ms: dict[str, float] = field(default_factory=dict)
-    notice: str | None = None  # e.g. "LLM unreachable; showing the extractive answer"
-    verification: Verification | None = None
-    rewritten_question: str | None = None  # follow-ups rewritten with chat history
+    notice: str | None = field(default=None, metadata=OMITTED)  # e.g. "LLM unreachable; showing ..."
+    verification: Verification | None = field(default=None, metadata=OMITTED)  # LLM mode only
+    rewritten_question: str | None = field(default=None, metadata=OMITTED)  # follow-ups, with chat history
     short_answer: str | None = None  # the name, date or number that answers, when there is one
 
     def to_dict(self) -> dict[str, Any]:

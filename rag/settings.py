@@ -56,6 +56,12 @@ class Settings:
     ui_auth: str | None = None  # "user:password" turns on Gradio's login page
     max_upload_mb: float = 5.0  # per uploaded article
     feedback_path: Path | None = None  # thumbs up/down JSONL; default: <index_dir>/feedback.jsonl
+    # HTTP API (python -m rag serve): same host and port as the chat app, which it mounts at /
+    api_keys: str | None = None  # "key1,key2": bearer tokens; required when binding beyond loopback
+    api_rate_per_min: int = 600  # requests per minute per key (a token bucket; bursts up to this many)
+    api_max_body_kb: int = 256  # JSON request bodies (a chat history of ~100 turns); uploads: max_upload_mb
+    api_concurrency: int = 4  # answers computed at once per process (README, API: 2 to 4 equal on 2 cores)
+    embed_threads: int = 0  # onnxruntime threads per model run; 0: all cores. rag serve uses 1 (see README)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -110,6 +116,18 @@ class Settings:
             raise ConfigError('RAG_UI_AUTH must look like "user:password".')
         if not 0 < self.max_upload_mb <= self.max_file_mb:
             raise ConfigError("RAG_MAX_UPLOAD_MB must be > 0 and at most RAG_MAX_FILE_MB.")
+        if self.api_keys is not None and any(len(k) < 16 for k in self.api_key_list):
+            raise ConfigError("RAG_API_KEYS: give comma-separated keys of at least 16 characters each "
+                              "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(24))').")
+        if self.embed_threads < 0:
+            raise ConfigError("RAG_EMBED_THREADS must be 0 (all cores) or more.")
+        if self.api_rate_per_min < 1 or self.api_max_body_kb < 1 or self.api_concurrency < 1:
+            raise ConfigError("RAG_API_RATE_PER_MIN, RAG_API_MAX_BODY_KB and RAG_API_CONCURRENCY must be at least 1.")
+
+    @property
+    def api_key_list(self) -> tuple[str, ...]:
+        """The API's bearer tokens (``RAG_API_KEYS``, comma-separated); empty when none are set."""
+        return tuple(k.strip() for k in (self.api_keys or "").split(",") if k.strip())
 
     @property
     def llm_configured(self) -> bool:

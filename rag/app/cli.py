@@ -4,6 +4,8 @@
     python -m rag ask "How many joint activities does the plan include?" [--json]
     python -m rag ask --json --batch questions.jsonl
     python -m rag list
+    python -m rag serve [--host H] [--port N] [--workers N]     # HTTP API + chat UI
+    python -m rag mcp                                           # MCP tools over stdio
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ COMMANDS: dict[str, Command] = {}
 PLUGINS: dict[str, tuple[str, str]] = {
     "eval": ("rag.evaluation.run", "evaluate answers, citations and retrieval on a question set; write a report"),
     "bench": ("rag.bench.run", "benchmark ingestion and queries at scale against llama-index and the floors"),
-    "load": ("rag.bench.loadtest", "load-test the chat app with concurrent gradio clients and report latency and memory"),
+    "load": ("rag.bench.loadtest", "load-test the chat app or the API with concurrent clients: latency, memory, "
+             "throughput against the engine's"),
+    "serve": ("rag.app.serve", "serve the HTTP API (OpenAI-compatible, REST) with the chat UI at /"),
+    "mcp": ("rag.app.mcp", "serve the archive as MCP tools over stdio (search, ask, verify, list_articles)"),
 }
 
 

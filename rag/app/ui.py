@@ -28,7 +28,8 @@ EXAMPLES = (  # about the seed articles that `python app.py` indexes by default
     "Where was the Croatia, Albania and Kosovo defence memorandum signed?",
     "What is the capital of France?",
 )
-CONCURRENCY = 2  # answers computed at once, over all ways of asking (this machine has 2 cores)
+CONCURRENCY = 2  # answers computed at once, over all ways of asking (rag/app/chat.py; 4 measured no better)
+SESSIONS = 32  # chat events in flight (waiting for a slot, or revealing a finished answer, which needs none)
 QUEUE_SIZE = 64  # requests waiting beyond that are refused with a clear error
 
 SOURCES_JS = """
@@ -91,9 +92,14 @@ def launch_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def queue(demo: gr.Blocks) -> gr.Blocks:
+    """The app's bounded queue (for ``launch`` here and ``gr.mount_gradio_app`` in rag/app/serve.py)."""
+    return demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+
+
 def launch(demo: gr.Blocks, settings: Settings, *, block: bool = True) -> str:
     """Start the app with a bounded queue; prints and returns the address to open."""
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_SIZE)
+    queue(demo)
     _, url, _ = demo.launch(prevent_thread_lock=True, **launch_options(settings))
     print(f"Open {url} in your browser.", flush=True)
     if block:
@@ -107,7 +113,7 @@ def _example_text(evt: gr.SelectData) -> str:
 
 def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
     """The whole interface: a Chat tab (answers, sources, article viewer) and an Articles tab."""
-    app = ChatApp(engine, settings)
+    app = ChatApp(engine, settings, slots=CONCURRENCY)
     modes, default_mode = answer_modes(settings)
     table, _ = app.article_views()
     mb = f"{settings.max_upload_mb:g}"
@@ -148,7 +154,9 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
             status = gr.HTML("", elem_id="upload-status", js_on_load=None)
             browse = gr.HTML("", elem_id="browse-viewer", js_on_load=None, max_height=520)
 
-        answering: dict[str, Any] = {"concurrency_limit": CONCURRENCY, "concurrency_id": "answer"}
+        # The answer itself takes one of ChatApp's CONCURRENCY slots; the event holds none while it waits
+        # for one or reveals a finished answer, so a reveal never keeps another question waiting.
+        answering: dict[str, Any] = {"concurrency_limit": SESSIONS, "concurrency_id": "answer"}
         ask_in = [box, chatbot, state, mode, k, only]
         ask_out = [box, chatbot, sources, viewer, timings, state]
         box.submit(app.respond, ask_in, ask_out, api_name="respond", **answering)

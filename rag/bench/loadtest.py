@@ -1,14 +1,19 @@
-"""``python -m rag load``: concurrent chat clients against the running app, and a report.
+"""``python -m rag load``: concurrent chat clients against the running app or API, and a report.
 
     python -m rag load --url http://127.0.0.1:7860/ --pid 1234 --clients 25 --questions 20
     python -m rag load --start --index .rag --clients 25 --questions 40   # starts app.py itself
+    python -m rag load --target api --start --index .rag --clients 25 --questions 40 [--workers 2]
 
 Each client is its own ``gradio_client`` session and asks its questions one after the other,
 as a chat: the history the app sent back goes with the next question. The endpoint is found
 with ``view_api``: the chat endpoint (one taking ``message`` and ``history``) when the app has
-one, else one taking ``question``. Reported: errors, latency p50/p95/max, throughput, and the
-server's resident memory (psutil) after a warm-up question and at the end, sampled while it
-runs; written to ``REPORT/report.json`` and ``REPORT/report.md``.
+one, else one taking ``question``. With ``--target api`` each client is an HTTP client of
+``POST /v1/chat/completions`` (``python -m rag serve``), sending its earlier turns as ``messages``.
+Reported: errors, latency p50/p95/max, throughput, and the server's resident memory (psutil, its
+worker processes included) after a warm-up question and at the end, sampled while it runs; and,
+measured in the same run just before the load, the engine's own single-process throughput (the
+same questions asked one after the other in this process) and the ratio of the two. Written to
+``REPORT/report.json`` and ``REPORT/report.md``.
 
 >>> report = load_test("http://127.0.0.1:7860/", clients=2, questions=2)  # doctest: +SKIP
 >>> report.errors, report.p95_s  # doctest: +SKIP
@@ -32,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, IndexMissing
 from ..evaluation.metrics import percentile
 from ..settings import Settings
 
@@ -71,18 +76,30 @@ class LoadReport:
     rss_end_mb: float | None = None
     rss_max_mb: float | None = None
     rss_samples_mb: list[float] = field(default_factory=list)
+    engine_questions_per_s: float | None = None  # the engine alone, one question after another, this run
+    engine_p50_ms: float | None = None
+    throughput_ratio: float | None = None  # questions_per_s / engine_questions_per_s
 
     def summary(self) -> str:
         rss = ("" if self.rss_start_mb is None else
                f"; server RSS {self.rss_start_mb:.0f} -> {self.rss_end_mb:.0f} MB (max {self.rss_max_mb:.0f})")
+        engine = ("" if self.engine_questions_per_s is None else
+                  f"; engine alone {self.engine_questions_per_s:.2f} questions/s (p50 {self.engine_p50_ms:.0f} ms), "
+                  f"ratio {self.throughput_ratio:.2f}x")
         return (f"{self.asked} questions from {self.clients} clients via {self.endpoint}: {self.errors} errors, "
                 f"p50 {self.p50_s:.2f} s, p95 {self.p95_s:.2f} s, max {self.max_s:.2f} s, "
-                f"{self.questions_per_s:.2f} questions/s{rss}")
+                f"{self.questions_per_s:.2f} questions/s{rss}{engine}")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", choices=["ui", "api"], default="ui",
+                        help="the chat UI's gradio endpoint (default) or the API's /v1/chat/completions")
     parser.add_argument("--url", help="the running app, e.g. http://127.0.0.1:7860/")
-    parser.add_argument("--start", action="store_true", help="start app.py on a free port for the test")
+    parser.add_argument("--start", action="store_true",
+                        help="start the server on a free port for the test (app.py; with --target api: rag serve)")
+    parser.add_argument("--workers", type=int, default=1, help="with --start --target api: serve's --workers")
+    parser.add_argument("--engine-questions", type=int, default=100,
+                        help="questions the engine answers alone first, for the throughput ratio (0: skip)")
     parser.add_argument("--pid", type=int, help="the app's process id, to report its memory")
     parser.add_argument("--clients", type=int, default=25, help="concurrent chat clients (default 25)")
     parser.add_argument("--questions", type=int, default=20, help="questions per client (default 20)")
@@ -96,35 +113,69 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.url and not args.start:
         raise ConfigError("give --url of the running app (and --pid for its memory), or --start")
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    engine = None
+    if args.engine_questions:
+        try:
+            engine = engine_throughput(settings, args.engine_questions)
+        except IndexMissing:  # a server elsewhere: its throughput alone is still worth reporting
+            print(f"note: no index at {settings.index_dir}; the engine's own throughput is not measured "
+                  "(give --index, or --engine-questions 0)", file=sys.stderr)
+    options: dict[str, Any] = {"auth": auth, "timeout_s": args.timeout, "target": args.target,
+                               "api_key": settings.api_key_list[0] if settings.api_key_list else None}
     if args.start:
-        with running_app(settings.index_dir) as (url, pid):
-            report = load_test(url, args.clients, args.questions, pid=pid, auth=auth,  # type: ignore[arg-type]
-                               timeout_s=args.timeout)
+        command = ["-m", "rag", "serve", "--workers", str(args.workers)] if args.target == "api" else None
+        with running_app(settings.index_dir, command=command) as (url, pid):
+            report = load_test(url, args.clients, args.questions, pid=pid, **options)
     else:
-        report = load_test(args.url, args.clients, args.questions, pid=args.pid, auth=auth,  # type: ignore[arg-type]
-                           timeout_s=args.timeout)
+        report = load_test(args.url, args.clients, args.questions, pid=args.pid, **options)
+    if engine:
+        report.engine_questions_per_s, report.engine_p50_ms = engine
+        report.throughput_ratio = round(report.questions_per_s / engine[0], 3)
     write_report(report, args.report)
     print(report.summary())
     return 0 if report.errors == 0 else 1
 
 
+def engine_throughput(settings: Settings, n: int, pool: tuple[str, ...] = QUESTIONS) -> tuple[float, float]:
+    """The engine alone in this process: (questions/s, p50 ms) over ``n`` questions, one at a time."""
+    from .. import Engine
+
+    engine = Engine.open(settings)
+    for q in pool:  # warm-up: vector segment, caches
+        engine.ask(q)
+    times = []
+    t0 = time.perf_counter()
+    for i in range(n):
+        t = time.perf_counter()
+        engine.ask(pool[i % len(pool)])
+        times.append(time.perf_counter() - t)
+    rate = n / (time.perf_counter() - t0)
+    return round(rate, 3), round((percentile(sorted(times), 50) or 0.0) * 1000, 1)
+
+
 def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
               auth: tuple[str, str] | None = None, pool: tuple[str, ...] = QUESTIONS,
-              timeout_s: float = 300.0) -> LoadReport:
+              timeout_s: float = 300.0, target: str = "ui", api_key: str | None = None) -> LoadReport:
     """``clients`` sessions asking ``questions`` each, at once; latencies, errors and memory.
 
     ``timeout_s``: how long one request may take before it counts as an error (httpx's
     default of 5 s is shorter than a queued question on a busy 2-core machine).
+    ``target``: "ui" (gradio_client sessions) or "api" (``/v1/chat/completions``, with ``api_key``).
     """
     import httpx
-    from gradio_client import Client
 
     if clients < 1 or questions < 1:
         raise ConfigError("--clients and --questions must be at least 1")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio_client would otherwise phone home
-    sessions = [Client(url, auth=auth, verbose=False, analytics_enabled=False,
-                       httpx_kwargs={"timeout": httpx.Timeout(timeout_s)}) for _ in range(clients)]
-    endpoint, chat = _endpoint(sessions[0])
+    if target == "api":
+        sessions: list[Any] = [_ApiChat(url, api_key, timeout_s) for _ in range(clients)]
+        endpoint, chat = "/v1/chat/completions", True
+    else:
+        from gradio_client import Client
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # gradio_client would otherwise phone home
+        sessions = [Client(url, auth=auth, verbose=False, analytics_enabled=False,
+                           httpx_kwargs={"timeout": httpx.Timeout(timeout_s)}) for _ in range(clients)]
+        endpoint, chat = _endpoint(sessions[0])
     report = LoadReport(url, endpoint, clients, questions)
     latencies: list[float] = []
     lock = threading.Lock()
@@ -136,9 +187,13 @@ def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
             question = pool[(i + j) % len(pool)]
             t0 = time.perf_counter()
             try:
-                out = sessions[i].predict(question, history, api_name=endpoint) if chat else \
-                    sessions[i].predict(question, api_name=endpoint)
-                history = _check(out, chat)
+                if target == "api":
+                    sessions[i].ask(question)
+                    history = []
+                else:
+                    out = sessions[i].predict(question, history, api_name=endpoint) if chat else \
+                        sessions[i].predict(question, api_name=endpoint)
+                    history = _check(out, chat)
                 error = None
             except Exception as exc:  # any failure counts: that is what is measured
                 error = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -164,6 +219,9 @@ def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
             f.result()
     report.wall_s = time.perf_counter() - t0
     memory.stop()
+    for session in sessions:
+        if isinstance(session, _ApiChat):
+            session.close()
     latencies.sort()
     report.p50_s = round(percentile(latencies, 50) or 0.0, 3)
     report.p95_s = round(percentile(latencies, 95) or 0.0, 3)
@@ -189,9 +247,35 @@ def write_report(report: LoadReport, folder: Path) -> list[Path]:
     return [folder / "report.json", folder / "report.md"]
 
 
+class _ApiChat:
+    """One API client: a chat whose earlier turns go with each question as ``messages``."""
+
+    def __init__(self, url: str, api_key: str | None, timeout_s: float) -> None:
+        import httpx
+
+        headers = {"authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(base_url=url.rstrip("/"), headers=headers, timeout=timeout_s)
+        self.messages: list[dict[str, str]] = []
+
+    def ask(self, question: str) -> None:
+        messages = [*self.messages, {"role": "user", "content": question}]
+        r = self._http.post("/v1/chat/completions", json={"model": "extractive", "messages": messages})
+        if r.status_code != 200:
+            raise ValueError(f"HTTP {r.status_code}: {r.text[:200]}")
+        content = r.json()["choices"][0]["message"]["content"]
+        if not content:
+            raise ValueError(f"no answer in the reply: {r.text[:200]}")
+        self.messages = [*messages, {"role": "assistant", "content": content}]
+
+    def close(self) -> None:
+        self._http.close()
+
+
 @contextmanager
-def running_app(index: Path, *, env: dict[str, str] | None = None, timeout: float = 300) -> Iterator[tuple[str, int]]:
-    """``python app.py --index INDEX`` on a free port: yields (url, pid); stopped afterwards."""
+def running_app(index: Path, *, env: dict[str, str] | None = None, timeout: float = 300,
+                command: list[str] | None = None) -> Iterator[tuple[str, int]]:
+    """``python app.py --index INDEX`` (or ``python COMMAND --index INDEX``, e.g. ``-m rag serve``) on a
+    free port: yields (url, pid); stopped afterwards."""
     import socket
 
     with socket.socket() as s:
@@ -201,7 +285,7 @@ def running_app(index: Path, *, env: dict[str, str] | None = None, timeout: floa
     index.parent.mkdir(parents=True, exist_ok=True)
     full_env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", **(env or {})}
     with log.open("wb") as out:
-        proc = subprocess.Popen([sys.executable, str(APP), "--index", str(index), "--port", str(port)],
+        proc = subprocess.Popen([sys.executable, *(command or [str(APP)]), "--index", str(index), "--port", str(port)],
                                 stdout=out, stderr=subprocess.STDOUT, env=full_env, cwd=APP.parent)
     try:
         url = _wait_for_url(proc, log, timeout)
@@ -218,9 +302,9 @@ def running_app(index: Path, *, env: dict[str, str] | None = None, timeout: floa
 def _wait_for_url(proc: subprocess.Popen[bytes], log: Path, timeout: float) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        m = re.search(r"Open (http://\S+) in your browser", log.read_text(errors="replace"))
+        m = re.search(r"(?:Open|Serving on) (http://[^\s,]+?)/? (?:in your browser|\()", log.read_text(errors="replace"))
         if m:
-            return m.group(1)
+            return m.group(1) + "/"
         if proc.poll() is not None:
             break
         time.sleep(0.3)
@@ -280,5 +364,10 @@ class _Memory:
     def _sample(self) -> None:
         import psutil
 
-        with suppress(psutil.Error):
-            self.samples.append(round(psutil.Process(self._pid).memory_info().rss / 2**20, 1))
+        with suppress(psutil.Error):  # the server and its worker processes (rag serve --workers N)
+            proc = psutil.Process(self._pid)
+            rss = proc.memory_info().rss
+            for child in proc.children(recursive=True):
+                with suppress(psutil.Error):
+                    rss += child.memory_info().rss
+            self.samples.append(round(rss / 2**20, 1))

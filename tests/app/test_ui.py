@@ -172,12 +172,15 @@ def test_safe_launch_defaults(tmp_path: Path) -> None:
 
 
 def test_every_way_of_asking_shares_one_bounded_queue(engine, seed_settings) -> None:  # type: ignore[no-untyped-def]
-    from rag.app.ui import CONCURRENCY, build_ui
+    from rag.app.ui import CONCURRENCY, SESSIONS, build_ui
 
     demo = build_ui(engine, seed_settings)
     answering = [fn for fn in demo.fns.values() if fn.name in ("respond", "ask_api")]
     assert len(answering) == 4  # Enter, the Ask button, an example, and the /ask API
-    assert {(fn.concurrency_id, fn.concurrency_limit) for fn in answering} == {("answer", CONCURRENCY)}
+    assert {(fn.concurrency_id, fn.concurrency_limit) for fn in answering} == {("answer", SESSIONS)}
+    # the answers themselves share CONCURRENCY slots, held only while one is computed (not revealed)
+    app = next(fn.fn for fn in answering if fn.name == "respond").__self__
+    assert app._slots._initial_value == CONCURRENCY
     public = sorted(fn.api_name for fn in demo.fns.values() if fn.api_visibility == "public")
     assert public == ["ask", "respond", "upload"]
 
