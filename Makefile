@@ -23,10 +23,12 @@ $(BIN)/.test-installed: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/python app.py
 
-test: $(BIN)/.test-installed
+test: lint
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.test-installed
 	$(BIN)/python -m ruff check rag tests eval app.py
 	$(BIN)/python -m mypy
-	$(BIN)/python -m pytest -q
 
 test-quick: $(BIN)/.test-installed
 	$(BIN)/python -m pytest -q -m 'not slow and not llm and not browser'

@@ -136,8 +136,15 @@ class Extractive:
             return Extraction((), "the closest passages cover too little of the question")
         if best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
             return Extraction((), "no sentence in the closest passages matches the question")
-        if q.kind in TYPED and not best.kind_ok:
+        if q.kind in TYPED and not best.kind_ok and q.slot is None:  # (a slot is checked on the parse below)
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
+        if q.slot is not None:  # the question says exactly what the answer must hold
+            top = [c for c in cands[:SLOT_POOL] if c.score >= SLOT_KEEP * best.score]
+            held = [c for c, ok in zip(top, fills(q, [c.quote for c in top], self._embedder)) if ok]
+            if not held:  # the topic is there, the asked-for detail is not
+                return Extraction((), f"they do not give {_SLOT_WANTED[q.slot.kind]}",
+                                  evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
+            best = held[0]
         # The short answer: the chosen sentence's first entity of the asked kind the question does not name.
         short = _typed_entities(q, [best.quote])[0] if q.kind in ENTITY_LABELS else None
         picks = [best]
@@ -277,6 +284,77 @@ def _tied(q: Question, token: Any) -> bool:
     if q.kind in ("count", "money"):
         return token.dep_ == "nummod" and bool(q.focus) and stem(token.head.lower_) in q.focus
     return False
+
+
+SLOT_POOL = 6  # close sentences searched for the asked-for slot (each parsed: ~5-10 ms on 2 cores)
+SLOT_KEEP = 0.6  # a sentence filling the slot may score this share of the best one
+# MiniLM cosine of two nouns above which they name the same thing, set between hand-picked pairs:
+# soldiers/troops 0.89, countries/nations 0.79 vs pilots/aircraft 0.72, jobs/workers 0.66, pounds/euros 0.54
+# (related is not the same; synonyms below it, people/citizens 0.58, are refused as not stated).
+SAME_NOUN = 0.75
+_SLOT_WANTED = {"count": "that number", "name": "its name", "person": "the person's name", "day": "the exact date"}
+_NAME_ENTITIES = frozenset(["PERSON", "ORG", "LAW", "WORK_OF_ART", "EVENT", "PRODUCT", "FAC", "GPE", "LOC", "NORP"])
+_DAY = re.compile(r"\b([1-9]|[12]\d|3[01])(st|nd|rd|th)?\b.*\b(" + _MONTH + r")\b|\b(" + _MONTH
+                  + r")\.? ([1-9]|[12]\d|3[01])\b|\b(19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
+
+
+def fills(q: Question, sentences: list[str], embedder: Embedder | None = None) -> list[bool]:
+    """For each sentence, does its parse hold what ``q.slot`` asks for: a number counting the asked
+    noun ("79 joint activities", not "twenty-six vehicles" for "how many MiG-29s"), a proper name
+    the question does not already give (of a person, for "the name of the minister"), a date with
+    its day?"""
+    from .nlp import pipeline
+
+    slot = q.slot
+    assert slot is not None
+    asked = set(q.entities) | set(q.numbers)
+    out: list[bool] = []
+    docs = list(pipeline().pipe(sentences))
+    same = _same_noun(slot, docs, embedder) if slot.kind == "count" else {}
+    for doc in docs:
+        fresh = [e for e in doc.ents if not set(words(e.text)) <= asked]
+        if slot.kind == "count":
+            ok = any(t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)
+                     and (not _counts_a_noun(t) or any(same.get(n.text, False) for n in _counted(t)))
+                     for t in doc)
+        elif slot.kind == "person":
+            ok = any(e.label_ == "PERSON" for e in fresh)
+        elif slot.kind == "name":
+            ok = any(e.label_ in _NAME_ENTITIES for e in fresh)
+        else:
+            ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
+        out.append(ok)
+    return out
+
+
+def _counts_a_noun(number: Any) -> bool:
+    """Does the parse attach the number to a noun it counts ("26 vehicles", "18 March"), rather
+    than leave what it counts implicit ("with 50,000 sold")?"""
+    head = number
+    while head.dep_ in ("compound", "quantmod") and head.head.like_num and head.head is not head:
+        head = head.head
+    return head.dep_ == "nummod" and head.head.pos_ in ("NOUN", "PROPN")
+
+
+def _counted(number: Any) -> list[Any]:
+    """The words a number token may count: its head noun and the few words after it."""
+    head = number
+    while head.dep_ in ("nummod", "compound", "quantmod") and head.head is not head and head.head.like_num:
+        head = head.head
+    return [head.head, *number.doc[number.i + 1: number.i + 5]]
+
+
+def _same_noun(slot: Any, docs: list[Any], embedder: Embedder | None) -> dict[str, bool]:
+    """Which words near the sentences' numbers name what the question counts: the same stem, or,
+    with an embedder, a close meaning ("troops" for "soldiers")."""
+    near = {word.text for doc in docs for t in doc if t.like_num for word in _counted(t)}
+    same = {w: not slot.noun or stem(fold(w).split("-")[0]) == slot.noun for w in near}
+    others = sorted(w for w, ok in same.items() if not ok and any(c.isalpha() for c in w))
+    if embedder is not None and slot.word and others:
+        vecs = embedder.embed([slot.word, *others])
+        for w, sim in zip(others, vecs[1:] @ vecs[0]):
+            same[w] = float(sim) >= SAME_NOUN
+    return same
 
 
 _WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from ..errors import BadQuestion
-from ..text import STOPWORDS, fold, sentence_spans, terms
+from ..text import STOPWORDS, fold, sentence_spans, stem, terms
 
 # Words that say what kind of answer is wanted but are not themselves evidence.
 _QUESTION_WORDS = frozenset(
@@ -40,6 +41,20 @@ _YESNO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|
 
 
 @dataclass(frozen=True)
+class Slot:
+    """What the answer must hold, read off the question's parse.
+
+    ``count``: a number counting ``noun`` ("how many MiG-29s" -> a number whose noun is MiG-29s);
+    ``name``: a proper name, of a person when ``noun`` names a role ("the name of the minister");
+    ``day``: a calendar date with its day ("the exact date", "on what day").
+    """
+
+    kind: str  # count | name | person | day
+    noun: str = ""  # stem of the counted or named noun
+    word: str = ""  # that noun as the question writes it
+
+
+@dataclass(frozen=True)
 class Question:
     """A question, cleaned, with the features the answerers use."""
 
@@ -51,6 +66,7 @@ class Question:
     focus: tuple[str, ...] = ()  # stemmed noun after "how many" / "which": what the answer is
     kinds: tuple[str, ...] = ()  # every kind asked for: "Where and when ..." -> (place, date)
     core: str = ""  # the sentence that asks, when the text has several (instructions are ignored)
+    slot: Slot | None = None  # what exactly must be in the answer, when the parse says
 
 
 def clean(question: str, max_chars: int = 2000) -> str:
@@ -89,9 +105,44 @@ def analyse(text: str) -> Question:
     m = _FOCUS.search(low)
     if m:
         focus = tuple(t for t in terms(m.group(1)) if t in content)
-    return Question(text, kind, content, names(core),
+    from .nlp import pipeline
+
+    doc = pipeline()(core)
+    return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
-                    focus=focus, kinds=kinds or (kind,), core=core)
+                    focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc))
+
+
+# Nouns naming a person's role: "the name of the <role>" asks for a person's name.
+ROLE_NOUNS = frozenset(["minister", "president", "leader", "official", "editor", "writer", "author", "analyst",
+                        "expert", "professor", "journalist", "person", "man", "woman", "spokesman", "spokeswoman",
+                        "spokesperson", "chief", "head", "secretary", "general", "ambassador", "commander",
+                        "chancellor", "player", "manager", "coach", "chairman", "boss", "executive", "founder",
+                        "director", "candidate", "politician", "premier", "judge", "lawyer", "captain"])
+
+
+def slot_of(doc: Any) -> Slot | None:
+    """The slot a parsed question asks to fill, when its structure says exactly what that is.
+
+    >>> slot_of(pipeline()("How many MiG-29s did Serbia buy?"))   # doctest: +SKIP
+    Slot(kind='count', noun='mig')
+    """
+    for tok in doc:
+        low = tok.lower_
+        if low == "many" and tok.i > 0 and doc[tok.i - 1].lower_ == "how" and tok.dep_ == "amod":
+            return Slot("count", stem(fold(tok.head.text).split("-")[0]), tok.head.text)
+        if tok.lemma_.lower() in ("name", "title") and tok.pos_ == "NOUN" and any(
+                t.lower_ in ("what", "which") for t in doc[: tok.i]):
+            of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            named = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+            if named is not None and named.lemma_.lower() in ROLE_NOUNS:
+                return Slot("person", stem(named.lower_))
+            return Slot("name", stem(named.lower_) if named is not None else "")
+        if tok.lemma_.lower() in ("date", "day") and tok.pos_ == "NOUN" and (
+                any(c.lower_ in ("exact", "precise") for c in tok.children)
+                or any(t.lower_ in ("what", "which") for t in doc[max(0, tok.i - 3): tok.i])):
+            return Slot("day")
+    return None
 
 
 _MARKUP = re.compile(r"<!--.*?(-->|$)|<[^>]{1,200}>", re.DOTALL)
@@ -127,13 +178,17 @@ def names(text: str) -> tuple[str, ...]:
     """
     from .nlp import pipeline
 
+    return _names(pipeline()(text))
+
+
+def _names(doc: Any) -> tuple[str, ...]:
     out: list[str] = []
-    for tok in pipeline()(text):
+    for tok in doc:
         initialism = tok.is_upper and len(tok.text) >= 2 and tok.is_alpha
         if tok.tag_ in ("WP", "WP$", "WDT", "WRB") or not (
                 tok.pos_ == "PROPN" or tok.ent_type_ in _NAME_LABELS or initialism):
             continue
-        for part in re.split(r"[-’']", fold(tok.text)):
+        for part in re.split(r"[^\w]+", fold(tok.text)):  # "Russia-led", "T&G", "Gašić's"
             if (len(part) > 1 and part not in STOPWORDS and part not in _QUESTION_WORDS
                     and not any(c.isdigit() for c in part)):
                 out.append(part)

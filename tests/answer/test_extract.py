@@ -89,3 +89,38 @@ def test_an_initialism_the_articles_only_spell_out_is_found_and_covered(embedder
                        corpus_initials=lambda: {"csto": "Collective Security Treaty Organisation"})
     got = aware.extract(q, [p])
     assert got.picks and "Collective Security Treaty Organisation" in got.picks[0].quote
+
+
+FLEET = ("The carrier bought 12 new aircraft in March, its transport minister said. "
+         "Some 3,000 soldiers guard the border. The carrier is hiring pilots for the new aircraft. The airline's chief executive welcomed the deal on 4 May 2024.")
+
+
+@pytest.fixture(scope="module")
+def fleet(embedder) -> Extractive:  # type: ignore[no-untyped-def]
+    return Extractive({t: 1 for t in terms(FLEET)}, 50, embedder)
+
+
+def fleet_passage() -> Passage:
+    return Passage("f.txt", "The carrier's new fleet", None, 0, len(FLEET), FLEET, 1.0)
+
+
+@pytest.mark.parametrize(("question", "holds"), [
+    ("How many aircraft did the carrier buy?", "12 new aircraft"),
+    ("How many troops guard the border?", "3,000 soldiers"),  # another word for what is counted
+    ("On what date did the chief executive welcome the deal?", "4 May 2024"),
+])
+def test_a_slot_the_passage_fills_is_answered(fleet: Extractive, question: str, holds: str) -> None:
+    got = fleet.extract(analyse(question), [fleet_passage()])
+    assert got.picks and holds in got.picks[0].quote
+
+
+@pytest.mark.parametrize(("question", "missing"), [
+    ("How many pilots did the carrier hire?", "that number"),  # 12 counts aircraft, not pilots
+    ("What is the name of the transport minister who spoke about the aircraft?", "the person's name"),
+    ("What was the exact date the carrier bought the new aircraft?", "the exact date"),  # only "in March"
+])
+def test_an_empty_slot_is_a_precise_refusal_citing_what_is_there(fleet: Extractive, question: str,
+                                                                   missing: str) -> None:
+    got = fleet.extract(analyse(question), [fleet_passage()])
+    assert not got.picks and got.abstain_reason == f"they do not give {missing}"
+    assert got.evidence and FLEET[got.evidence[0].start:got.evidence[0].end] == got.evidence[0].quote

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.extract import _sounds_like, sound
-from rag.answer.question import names
+from rag.answer.question import analyse, names
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -30,3 +30,19 @@ def test_names_are_proper_nouns_entities_and_initialisms(question: str, expected
 ])
 def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -> None:
     assert _sounds_like(sound(a), {sound(b)}) is alike
+
+
+@pytest.mark.parametrize(("question", "slot"), [
+    ("How many lorries did the firm buy last year?", ("count", "lorri")),
+    ("how many goals has the striker scored", ("count", "goal")),
+    ("What is the name of the finance minister who resigned?", ("person", "minist")),
+    ("Which is the official title of the treaty they signed?", ("name", "treati")),
+    ("What was the exact date of the merger?", ("day", "")),
+    ("On what day did the strike begin?", ("day", "")),
+    ("Who resigned?", None),
+    ("How long did the strike last?", None),  # no counted noun: the kind check covers it
+    ("Why did the minister resign?", None),
+])
+def test_the_slot_comes_from_the_parse(question: str, slot: tuple[str, str] | None) -> None:
+    got = analyse(question).slot
+    assert (got.kind, got.noun) == slot if slot else got is None
