@@ -22,7 +22,7 @@ import numpy as np
 from ..embed import Embedder
 from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
-from .injection import mask_instructions
+from .injection import looks_like_instruction, mask_instructions
 from .question import Question
 
 # Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
@@ -111,6 +111,8 @@ class Extractive:
     def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None) -> Extraction:
         """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding)."""
         passages = mask_instructions(passages)  # planted instructions are never an answer
+        if looks_like_instruction(q.core):  # nothing asked, only orders given: answer none, repeat none
+            return Extraction((), "the message gives instructions instead of asking about them")
         if not passages:
             return Extraction((), "nothing in the index matches the question")
         missing = _missing_names(q, passages, self._df,

@@ -31,11 +31,12 @@ from ..text import fold, sentence_spans
 _PATTERNS = [
     # "ignore / disregard / forget ... instructions | rules | prompt"
     r"\b(ignore|disregard|forget|override|bypass)\b[^.!?]{0,40}?\b(instructions?|rules|prompts?|guidelines|directives)\b",
-    r"\b(system|developer|hidden|initial|original)\s+(prompt|message|instructions)\b",
+    r"\b(system|developer|hidden|initial|original)\s+(prompt|message|instructions?)\b",
+    r"\b(respond|reply|answer|output)\s+(only\s+)?with\s+(only\s+)?(the\s+)?(word|phrase|text|string)\b",
     r"\b(your|previous|prior|above|earlier|all)\s+(instructions|rules|prompts?)\b",
     r"^\W*(system|assistant|developer)\s*:",  # a chat role label opening the sentence
     r"\byou are now\b|\b(debug|developer|god|jailbreak) mode\b|\bjailbreak",
-    r"\bfrom now on,?\s+(you|answer|respond|reply|always|only)\b",
+    r"\bfrom now on,?\s+(you|ur|u|answer|respond|reply|always|only)\b",
     r"\b(act|behave) as (an? |the )?(ai|assistant|chatbot|bot|language model|llm)\b",
     r"\b(in|to|into|at the (end|start) of) (every|each|all|your) (answers?|responses?|replies|outputs?)\b",
     r"\b(chatbot|language model|llm)s?,?\s+(must|should|shall|has to|needs? to|is required to)\b",
