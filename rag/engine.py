@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -18,10 +18,10 @@ import numpy as np
 
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
-from .answer.extract import Extractive
+from .answer.extract import Extractive, Pick
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
-from .answer.question import Question, analyse, clean
+from .answer.question import Question, analyse, clean, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
 from .answer.verify import Verified, verify
@@ -156,8 +156,13 @@ class Engine:
         vector = self._embedder.embed([query])[0]
         passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
+        parts = parts_of(q.core)
+
+        def search(text: str) -> list[Passage]:  # a part of a compound question the passages miss
+            return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
+                                          method=self.settings.retrieval)
         t1 = time.perf_counter()
-        extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(q_, passages_, vector))
+        extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(q_, passages_, vector, parts, search))
         generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
                                    embedder=self._verifier_embedder)
         deadline = time.monotonic() + self.settings.llm_timeout_s - spent
@@ -169,14 +174,37 @@ class Engine:
                     event = replace(event, question=text, rewritten_question=rewritten)
             yield event
 
-    def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray) -> Answer:
+    def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray,
+                 parts: tuple[tuple[str, str], ...] = (),
+                 search: Callable[[str], list[Passage]] | None = None) -> Answer:
         """The extractive answer; questions about an article itself (its author, date, title)
-        are answered from its header lines."""
+        are answered from its header lines; each part of a compound question is answered and
+        cited on its own (a part the passages do not answer is left out; none answered: refused)."""
         asks = asks_about_article(q.core)
         about = answer_about(q, asks, passages, self._retriever.head) if asks else None
         if about is not None:
             return compose(q, about[0], about[1], mode="extractive")
-        return compose(q, passages, self._extractive.extract(q, passages, vector), mode="extractive")
+        whole = self._extractive.extract(q, passages, vector)
+        if len(parts) > 1:
+            got = []
+            for part, search_text in parts:
+                extraction = self._extractive.extract(analyse(part), passages)
+                if not extraction.picks and search is not None:  # searched for on its own
+                    more = [p for p in search(search_text) if p.chunk_id not in {x.chunk_id for x in passages}]
+                    if more:
+                        passages = [*passages, *more]
+                        extraction = self._extractive.extract(analyse(part), passages)
+                got.append(extraction)
+            picks: list[Pick] = list(whole.picks)
+            for extraction in got:  # the best sentence of each part not cited yet
+                pick = next((x for x in extraction.picks if all(
+                    (x.passage, x.start) != (y.passage, y.start) for y in picks)), None)
+                if pick is not None:
+                    picks.append(pick)
+            if picks:
+                whole = replace(whole, picks=tuple(picks), abstain_reason=None, evidence=(),
+                                short_answer=next((e.short_answer for e in got if e.short_answer), None))
+        return compose(q, passages, whole, mode="extractive")
 
     def passages(self, refs: Sequence[PassageRef]) -> list[Passage]:
         """The named spans of indexed articles as passages (their text read from the index)."""

@@ -91,6 +91,34 @@ def clean(question: str, max_chars: int = 2000) -> str:
     return text
 
 
+def parts_of(text: str) -> tuple[tuple[str, str], ...]:
+    """The parts of a compound question as (question, search text): split at the conjunction that
+    opens a second wh-question ("..., and when did ..."; "and on what date ..."), the second part
+    searched with the first part's noun phrases (its topic). "Croatia, Albania and Kosovo" is no split.
+
+    >>> parts_of("Who signed the Tirana declaration and when did Serbia respond?")   # doctest: +SKIP
+    (('Who signed the Tirana declaration?', 'Who signed the Tirana declaration?'),
+     ('when did Serbia respond?', 'when did Serbia respond? the Tirana declaration'))
+    """
+    from .nlp import pipeline
+
+    doc = pipeline()(text)
+    wh_tags = ("WP", "WP$", "WDT", "WRB")
+    for w in doc[1:]:
+        if w.tag_ not in wh_tags:
+            continue
+        j = w.i - 1
+        while j > 0 and doc[j].pos_ in ("ADP", "PUNCT"):  # "and on what date", ", and which"
+            j -= 1
+        if j <= 0 or doc[j].pos_ != "CCONJ" or not any(t.tag_ in wh_tags for t in doc[:j]):
+            continue
+        first = doc[:j].text.rstrip(" ,;?")
+        topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in wh_tags for t in c))
+        second = doc[j + 1:].text.rstrip(" ?")
+        return ((f"{first}?", f"{first}?"), (f"{second}?", f"{second}? {topic}".strip()))
+    return ((text, text),)
+
+
 def analyse(text: str) -> Question:
     """Kind of answer wanted, content terms, names and numbers of a cleaned question."""
     core = core_question(text)

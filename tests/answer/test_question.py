@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.extract import _sounds_like, sound
-from rag.answer.question import analyse, names
+from rag.answer.question import analyse, names, parts_of
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -46,3 +46,19 @@ def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -
 def test_the_slot_comes_from_the_parse(question: str, slot: tuple[str, str] | None) -> None:
     got = analyse(question).slot
     assert (got.kind, got.noun) == slot if slot else got is None
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("Who chairs the committee, and when was she appointed?",
+     ("Who chairs the committee?", "when was she appointed?")),
+    ("How many staff did the bank cut and on what date did it announce the cuts?",
+     ("How many staff did the bank cut?", "on what date did it announce the cuts?")),
+    ("When did France, Spain and Italy sign the accord?", ("When did France, Spain and Italy sign the accord?",)),
+    ("Who said the rules are unfair but also those who broke them should pay?",  # a relative "who": one question
+     ("Who said the rules are unfair but also those who broke them should pay?",)),
+])
+def test_a_compound_question_splits_where_a_second_question_starts(question: str, asks: tuple[str, ...]) -> None:
+    parts = parts_of(question)
+    assert tuple(ask for ask, _ in parts) == asks
+    if len(parts) > 1:  # the second part is searched with the first part's topic
+        assert "the committee" in parts[1][1] or "the bank" in parts[1][1]
