@@ -25,7 +25,8 @@ def test_every_citation_is_an_exact_span_on_all_dev_questions(engine: Engine) ->
     for q in QUESTIONS:
         answer = engine.ask(q["question"])
         _check_citations(engine, answer)
-        assert answer.abstained == (not answer.citations)
+        # an answer cites; a refusal cites at most what the articles do say (a precise refusal)
+        assert answer.citations if not answer.abstained else len(answer.citations) <= 1
         answered += not answer.abstained
     assert answered >= 40  # the answerer answers, it does not just abstain
 

@@ -13,7 +13,7 @@ from .question import Question
 # One home for the refusal wording (the extractive composer and the LLM generator both use it).
 ABSTAIN_TEXT = "The articles don't answer this: {reason}. The nearest passages are listed below."
 # A refusal that cites what the articles do say on the topic (the asked-for detail is not there).
-PRECISE_REFUSAL = "The articles cover this, but {reason} [1]."
+PRECISE_REFUSAL = "The articles don't answer this: {reason}; what they do say is cited [1]."
 
 
 def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mode: str) -> Answer:

@@ -142,11 +142,11 @@ class Extractive:
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
         if q.slot is not None:  # the question says exactly what the answer must hold
             top = [c for c in cands[:SLOT_POOL] if c.score >= SLOT_KEEP * best.score]
-            held = [c for c, ok in zip(top, fills(q, [c.quote for c in top], self._embedder)) if ok]
-            if not held:  # the topic is there, the asked-for detail is not
+            filled = first_filling(q, [c.quote for c in top], self._embedder)
+            if filled is None:  # the topic is there, the asked-for detail is not
                 return Extraction((), f"they do not give {_SLOT_WANTED[q.slot.kind]}",
                                   evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
-            best = held[0]
+            best = top[filled]
         # The short answer: the chosen sentence's first entity of the asked kind the question does not name.
         short = _typed_entities(q, [best.quote])[0] if q.kind in ENTITY_LABELS else None
         picks = [best]
@@ -300,33 +300,45 @@ _DAY = re.compile(r"\b([1-9]|[12]\d|3[01])(st|nd|rd|th)?\b.*\b(" + _MONTH + r")\
                   + r")\.? ([1-9]|[12]\d|3[01])\b|\b(19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
 
 
-def fills(q: Question, sentences: list[str], embedder: Embedder | None = None) -> list[bool]:
-    """For each sentence, does its parse hold what ``q.slot`` asks for: a number counting the asked
-    noun ("79 joint activities", not "twenty-six vehicles" for "how many MiG-29s"), a proper name
-    the question does not already give (of a person, for "the name of the minister"), a date with
-    its day?"""
+def first_filling(q: Question, sentences: list[str], embedder: Embedder | None = None) -> int | None:
+    """The index of the first sentence whose parse holds what ``q.slot`` asks for, or None: a
+    number counting the asked noun ("79 joint activities", not "twenty-six vehicles" for "how many
+    MiG-29s"), a proper name the question does not already give (a person's, in a sentence about
+    the role, for "the name of the minister"), a date with its day. Nouns are compared by stem,
+    then (only for sentences that fail that) by meaning."""
     from .nlp import pipeline
 
     slot = q.slot
     assert slot is not None
     asked = set(q.entities) | set(q.numbers)
-    out: list[bool] = []
-    docs = list(pipeline().pipe(sentences))
-    same = _same_noun(slot, docs, embedder) if slot.kind == "count" else {}
-    for doc in docs:
+    for i, doc in enumerate(pipeline().pipe(sentences)):
         fresh = [e for e in doc.ents if not set(words(e.text)) <= asked]
         if slot.kind == "count":
-            ok = any(t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)
-                     and (not _counts_a_noun(t) or any(same.get(n.text, False) for n in _counted(t)))
-                     for t in doc)
+            numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)]
+            ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (
+                _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
-            ok = any(e.label_ == "PERSON" for e in fresh)
+            ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_stem(slot.noun, list(doc)))
         elif slot.kind == "name":
             ok = any(e.label_ in _NAME_ENTITIES for e in fresh)
         else:
             ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
-        out.append(ok)
-    return out
+        if ok:
+            return i
+    return None
+
+
+def _same_stem(noun: str, tokens: list[Any]) -> bool:
+    return not noun or any(stem(fold(t.text).split("-")[0]) == noun for t in tokens)
+
+
+def _same_meaning(word: str, tokens: list[Any], embedder: Embedder | None) -> bool:
+    """Does one of the nouns among ``tokens`` mean what ``word`` does ("troops" for "soldiers")?"""
+    nouns = sorted({t.text for t in tokens if t.pos_ in ("NOUN", "PROPN")})
+    if embedder is None or not word or not nouns:
+        return False
+    vecs = embedder.embed([word, *nouns])
+    return bool((vecs[1:] @ vecs[0] >= SAME_NOUN).any())
 
 
 def _counts_a_noun(number: Any) -> bool:
@@ -344,19 +356,6 @@ def _counted(number: Any) -> list[Any]:
     while head.dep_ in ("nummod", "compound", "quantmod") and head.head is not head and head.head.like_num:
         head = head.head
     return [head.head, *number.doc[number.i + 1: number.i + 5]]
-
-
-def _same_noun(slot: Any, docs: list[Any], embedder: Embedder | None) -> dict[str, bool]:
-    """Which words near the sentences' numbers name what the question counts: the same stem, or,
-    with an embedder, a close meaning ("troops" for "soldiers")."""
-    near = {word.text for doc in docs for t in doc if t.like_num for word in _counted(t)}
-    same = {w: not slot.noun or stem(fold(w).split("-")[0]) == slot.noun for w in near}
-    others = sorted(w for w, ok in same.items() if not ok and any(c.isalpha() for c in w))
-    if embedder is not None and slot.word and others:
-        vecs = embedder.embed([slot.word, *others])
-        for w, sim in zip(others, vecs[1:] @ vecs[0]):
-            same[w] = float(sim) >= SAME_NOUN
-    return same
 
 
 _WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}

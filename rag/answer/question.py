@@ -45,7 +45,9 @@ class Slot:
     """What the answer must hold, read off the question's parse.
 
     ``count``: a number counting ``noun`` ("how many MiG-29s" -> a number whose noun is MiG-29s);
-    ``name``: a proper name, of a person when ``noun`` names a role ("the name of the minister");
+    ``name``: a proper name ("which bank", "the name of the treaty");
+    ``person``: a person's name ("which expert"); with ``noun``, of the person in that role, in a
+    sentence that names the role ("the name of the minister", "who is the manager of ...");
     ``day``: a calendar date with its day ("the exact date", "on what day").
     """
 
@@ -149,6 +151,15 @@ ROLE_NOUNS = frozenset(["minister", "president", "leader", "official", "editor",
                         "director", "candidate", "politician", "premier", "judge", "lawyer", "captain"])
 
 
+# Nouns whose "which <noun>" answer is not a proper name: times, quantities, and kinds of thing.
+UNNAMED_NOUNS = frozenset(["year", "day", "month", "date", "time", "week", "season", "decade", "century", "number",
+                           "amount", "figure", "percentage", "share", "rate", "score", "price", "cost", "sum", "part",
+                           "way", "reason", "kind", "type", "sort", "role", "aspect", "issue", "step", "measure",
+                           "area", "sector", "field", "problem", "question", "point", "factor", "option", "side",
+                           "one", "word", "phrase", "term", "element", "method", "approach", "policy", "goal",
+                           "aim", "change", "event", "agreement", "deal", "document", "move", "action", "activity"])
+
+
 def slot_of(doc: Any) -> Slot | None:
     """The slot a parsed question asks to fill, when its structure says exactly what that is.
 
@@ -157,6 +168,17 @@ def slot_of(doc: Any) -> Slot | None:
     """
     for tok in doc:
         low = tok.lower_
+        if low == "which" and tok.dep_ == "det" and tok.head.pos_ == "NOUN":  # "which bank", "which expert"
+            noun = tok.head.lemma_.lower()
+            if noun in ROLE_NOUNS:  # a category ("which expert"): any person's name, not tied to the word
+                return Slot("person", "", tok.head.text)
+            if noun not in UNNAMED_NOUNS:
+                return Slot("name", stem(noun), tok.head.text)
+        if low == "who" and tok.head.lemma_ == "be":  # "who is the manager of ..."
+            role = next((c for c in tok.head.children if c is not tok and c.dep_ in ("attr", "nsubj")
+                         and c.lemma_.lower() in ROLE_NOUNS), None)
+            if role is not None:
+                return Slot("person", stem(role.lower_), role.text)
         if low == "many" and tok.i > 0 and doc[tok.i - 1].lower_ == "how" and tok.dep_ == "amod":
             return Slot("count", stem(fold(tok.head.text).split("-")[0]), tok.head.text)
         if tok.lemma_.lower() in ("name", "title") and tok.pos_ == "NOUN" and any(

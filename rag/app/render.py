@@ -76,10 +76,12 @@ def sources_html(answer: Answer, texts: Mapping[str, str], *, turn: int) -> str:
 
     ``texts`` maps a source to its article text (what citation spans refer to).
     """
-    if answer.abstained:
+    if answer.abstained:  # a precise refusal also cites what the articles do say on the topic
+        cited = "".join(_citation_card(c, answer.passages, texts.get(c.source, ""), turn=turn)
+                        for c in answer.citations)
         head = ('<p class="abstain">The articles don\'t answer this question. '
                 "The nearest passages were:</p>")
-        return head + "".join(_passage_card(p, i) for i, p in enumerate(answer.passages, start=1))
+        return cited + head + "".join(_passage_card(p, i) for i, p in enumerate(answer.passages, start=1))
     if not answer.citations:
         return '<p class="empty">No sources.</p>'
     return "".join(_citation_card(c, answer.passages, texts.get(c.source, ""), turn=turn)

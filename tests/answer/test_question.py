@@ -39,6 +39,10 @@ def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -
     ("Which is the official title of the treaty they signed?", ("name", "treati")),
     ("What was the exact date of the merger?", ("day", "")),
     ("On what day did the strike begin?", ("day", "")),
+    ("Which bank advised the buyer?", ("name", "bank")),
+    ("Which minister predicted the slump?", ("person", "")),  # a role as a category: any person
+    ("Who is the coach of the national team?", ("person", "coach")),
+    ("Which year did the law pass?", None),  # a time, not a name: the kind check covers it
     ("Who resigned?", None),
     ("How long did the strike last?", None),  # no counted noun: the kind check covers it
     ("Why did the minister resign?", None),
