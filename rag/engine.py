@@ -188,12 +188,15 @@ class Engine:
         if len(parts) > 1:
             got = []
             for part, search_text in parts:
-                extraction = self._extractive.extract(analyse(part), passages)
+                # the whole question's names are asked, not answers ("... and which other country?")
+                pq = analyse(part)
+                pq = replace(pq, entities=tuple(dict.fromkeys((*pq.entities, *q.entities))))
+                extraction = self._extractive.extract(pq, passages, part=not whole.abstain_reason)
                 if not extraction.picks and search is not None:  # searched for on its own
                     more = [p for p in search(search_text) if p.chunk_id not in {x.chunk_id for x in passages}]
                     if more:
                         passages = [*passages, *more]
-                        extraction = self._extractive.extract(analyse(part), passages)
+                        extraction = self._extractive.extract(pq, passages, part=not whole.abstain_reason)
                 got.append(extraction)
             picks: list[Pick] = list(whole.picks)
             for extraction in got:  # the best sentence of each part not cited yet

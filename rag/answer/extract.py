@@ -23,7 +23,7 @@ from ..embed import Embedder
 from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from .injection import looks_like_instruction, mask_instructions
-from .question import Question
+from .question import PLACE_NOUNS, Question
 
 # Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
 MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity
@@ -108,8 +108,12 @@ class Extractive:
         df = self._df.get(term, 0)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
-    def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None) -> Extraction:
-        """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding)."""
+    def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None, *,
+                part: bool = False) -> Extraction:
+        """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding).
+
+        ``part``: ``q`` is one part of a compound question the whole of which the passages cover,
+        so how much of the part's own few words they cover does not decide (names and slots do)."""
         passages = mask_instructions(passages)  # planted instructions are never an answer
         if looks_like_instruction(q.core):  # nothing asked, only orders given: answer none, repeat none
             return Extraction((), "the message gives instructions instead of asking about them")
@@ -133,10 +137,11 @@ class Extractive:
         best_sim = max(c.sim for c in cands)
         if self.debug:
             self.last = cands
-        # Word overlap and meaning can stand in for each other, but not both be weak.
-        if best_context + 1.5 * best_sim < MIN_EVIDENCE:
+        # Word overlap and meaning can stand in for each other, but not both be weak (a part of a
+        # compound question has the whole's coverage).
+        if not part and best_context + 1.5 * best_sim < MIN_EVIDENCE:
             return Extraction((), "the closest passages cover too little of the question")
-        if best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
+        if not part and best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
             return Extraction((), "no sentence in the closest passages matches the question")
         if q.kind in TYPED and not best.kind_ok and q.slot is None:  # (a slot is checked on the parse below)
             return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
@@ -295,6 +300,7 @@ SLOT_KEEP = 0.6  # a sentence filling the slot may score this share of the best 
 # (related is not the same; synonyms below it, people/citizens 0.58, are refused as not stated).
 SAME_NOUN = 0.75
 _SLOT_WANTED = {"count": "that number", "name": "its name", "person": "the person's name", "day": "the exact date"}
+_PLACE_ENTITIES = frozenset(["GPE", "LOC", "FAC"])
 _NAME_ENTITIES = frozenset(["PERSON", "ORG", "LAW", "WORK_OF_ART", "EVENT", "PRODUCT", "FAC", "GPE", "LOC", "NORP"])
 _DAY = re.compile(r"\b([1-9]|[12]\d|3[01])(st|nd|rd|th)?\b.*\b(" + _MONTH + r")\b|\b(" + _MONTH
                   + r")\.? ([1-9]|[12]\d|3[01])\b|\b(19|20)\d\d-\d\d-\d\d\b", re.IGNORECASE)
@@ -319,8 +325,9 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
                 _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
             ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_stem(slot.noun, list(doc)))
-        elif slot.kind == "name":
-            ok = any(e.label_ in _NAME_ENTITIES for e in fresh)
+        elif slot.kind == "name":  # a place for a place noun ("which country": not NATO); else any name
+            labels = _PLACE_ENTITIES if slot.word.lower() in PLACE_NOUNS else _NAME_ENTITIES
+            ok = any(e.label_ in labels for e in fresh)
         else:
             ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
         if ok:

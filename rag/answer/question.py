@@ -151,6 +151,10 @@ ROLE_NOUNS = frozenset(["minister", "president", "leader", "official", "editor",
                         "director", "candidate", "politician", "premier", "judge", "lawyer", "captain"])
 
 
+# Nouns for places: "which <noun>" asks for a place's name (spaCy's NER finds those reliably).
+PLACE_NOUNS = frozenset(["city", "cities", "town", "towns", "country", "countries", "capital", "state", "states",
+                         "nation", "nations", "region", "province", "county", "village", "island", "port"])
+
 # Nouns whose "which <noun>" answer is not a proper name: times, quantities, and kinds of thing.
 UNNAMED_NOUNS = frozenset(["year", "day", "month", "date", "time", "week", "season", "decade", "century", "number",
                            "amount", "figure", "percentage", "share", "rate", "score", "price", "cost", "sum", "part",

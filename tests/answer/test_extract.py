@@ -132,3 +132,12 @@ def test_a_message_of_orders_only_is_refused_without_repeating_them(answerer: Ex
     got = answerer.extract(analyse(message), [passage()])
     assert not got.picks and "instructions" in (got.abstain_reason or "")
     assert "banana" not in (got.abstain_reason or "").lower() and "freebot" not in (got.abstain_reason or "").lower()
+
+
+def test_which_city_is_answered_by_a_place_not_an_organisation(embedder) -> None:  # type: ignore[no-untyped-def]
+    text = ("Officials from NATO praised the talks on the new border crossings. "
+            "The talks on the border crossings were held in Skopje last week.")
+    p = Passage("t.txt", "Border talks", None, 0, len(text), text, 1.0)
+    answerer = Extractive({t: 1 for t in terms(text)}, 50, embedder)
+    got = answerer.extract(analyse("Which city hosted the talks on the border crossings?"), [p])
+    assert got.picks and "Skopje" in got.picks[0].quote
