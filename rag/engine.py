@@ -153,16 +153,18 @@ class Engine:
         q = analyse(rewritten or text)
         # An initialism the articles only spell out ("CSTO") is searched for as they write it.
         query = " ".join([q.core, *self._retriever.expansions(q.entities)])
-        vector = self._embedder.embed([query])[0]
+        parts = parts_of(q.core)
+        asks = [ask for ask, _ in parts] if len(parts) > 1 else []
+        vector, *part_vectors = self._embedder.embed([query, *asks])  # one call for the whole and its parts
         passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
-        parts = parts_of(q.core)
 
         def search(text: str) -> list[Passage]:  # a part of a compound question the passages miss
             return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval)
         t1 = time.perf_counter()
-        extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(q_, passages_, vector, parts, search))
+        extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(
+            q_, passages_, vector, list(zip(parts, part_vectors)), search))
         generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
                                    embedder=self._verifier_embedder)
         deadline = time.monotonic() + self.settings.llm_timeout_s - spent
@@ -175,7 +177,7 @@ class Engine:
             yield event
 
     def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray,
-                 parts: tuple[tuple[str, str], ...] = (),
+                 parts: Sequence[tuple[tuple[str, str], np.ndarray]] = (),
                  search: Callable[[str], list[Passage]] | None = None) -> Answer:
         """The extractive answer; questions about an article itself (its author, date, title)
         are answered from its header lines; each part of a compound question is answered and
@@ -187,16 +189,17 @@ class Engine:
         whole = self._extractive.extract(q, passages, vector)
         if len(parts) > 1:
             got = []
-            for part, search_text in parts:
+            for (part, search_text), part_vector in parts:
                 # the whole question's names are asked, not answers ("... and which other country?")
                 pq = analyse(part)
                 pq = replace(pq, entities=tuple(dict.fromkeys((*pq.entities, *q.entities))))
-                extraction = self._extractive.extract(pq, passages, part=not whole.abstain_reason)
+                extraction = self._extractive.extract(pq, passages, part_vector, part=not whole.abstain_reason)
                 if not extraction.picks and search is not None:  # searched for on its own
                     more = [p for p in search(search_text) if p.chunk_id not in {x.chunk_id for x in passages}]
                     if more:
                         passages = [*passages, *more]
-                        extraction = self._extractive.extract(pq, passages, part=not whole.abstain_reason)
+                        extraction = self._extractive.extract(pq, passages, part_vector,
+                                                              part=not whole.abstain_reason)
                 got.append(extraction)
             picks: list[Pick] = list(whole.picks)
             for extraction in got:  # the best sentence of each part not cited yet

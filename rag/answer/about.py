@@ -33,9 +33,9 @@ def asks_about_article(text: str) -> tuple[str, ...]:
     <article>", "the author of"), ``date`` ("when was <article> published/posted"), ``title``
     ("what is the headline of"). Empty for questions about the events, and for a piece an
     article only mentions ("that other piece")."""
-    from .nlp import pipeline
+    from .nlp import parse
 
-    doc = pipeline()(text)
+    doc = parse(text)
     lemmas = {t.lemma_.lower() for t in doc}
     if not (_QUOTED.search(text) or lemmas & ARTICLE_NOUNS) or lemmas & {"other", "another"}:
         return ()

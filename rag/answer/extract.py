@@ -126,7 +126,7 @@ class Extractive:
         cands = self._candidates(q, passages)
         if not cands:
             return Extraction((), "the retrieved passages hold no sentences")
-        self._add_similarity(q, passages, cands, vector)
+        self._add_similarity(q, passages, cands, vector, exact_sims=0 if part else EXACT_SIMS)
         for c in cands:
             c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
@@ -207,7 +207,7 @@ class Extractive:
         return out
 
     def _add_similarity(self, q: Question, passages: list[Passage], cands: list[_Cand],
-                        vector: np.ndarray | None) -> None:
+                        vector: np.ndarray | None, *, exact_sims: int = EXACT_SIMS) -> None:
         """Cosine between the question and the most promising sentences (the others keep 0).
 
         Embedding a sentence costs ~13 ms on 2 cores, more than retrieval itself. Where the
@@ -234,7 +234,7 @@ class Extractive:
                 else:
                     exact.append(c)
             ranked.sort(key=lambda c: -_evidence(c))
-            exact += ranked[:EXACT_SIMS]
+            exact += ranked[:exact_sims]
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
@@ -272,12 +272,12 @@ def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
     parse ties to the slot, or None: a place governed by "in/at/near" ("signed in Belgrade", not
     "Serbia signed"), a number that counts the asked-about noun ("79 joint activities"); else the
     first entity of that kind."""
-    from .nlp import pipeline
+    from .nlp import parse_all
 
     labels = ENTITY_LABELS[q.kind]
     asked = set(q.entities) | set(q.numbers)
     out: list[str | None] = []
-    for doc in pipeline().pipe(sentences):
+    for doc in parse_all(sentences):
         ents = [e for e in doc.ents if e.label_ in labels and not set(words(e.text)) <= asked]
         tied = [e for e in ents if _tied(q, e.root)]
         out.append((tied or ents)[0].text if ents else None)
@@ -312,12 +312,13 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
     MiG-29s"), a proper name the question does not already give (a person's, in a sentence about
     the role, for "the name of the minister"), a date with its day. Nouns are compared by stem,
     then (only for sentences that fail that) by meaning."""
-    from .nlp import pipeline
+    from .nlp import parse
 
     slot = q.slot
     assert slot is not None
     asked = set(q.entities) | set(q.numbers)
-    for i, doc in enumerate(pipeline().pipe(sentences)):
+    for i, sentence in enumerate(sentences):  # in rank order: usually the first one fills it
+        doc = parse(sentence)
         fresh = [e for e in doc.ents if not set(words(e.text)) <= asked]
         if slot.kind == "count":
             numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)]
@@ -472,16 +473,18 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
     present: set[str] = set()
     for p in passages:
         present.update(words(p.title + " " + p.text))
-    initials = set(initialisms(p.title + " " + p.text for p in passages)) | set(known_initials)
     prefixes = {w[:5] for w in present if len(w) >= 5}
-    sounds = {sound(w) for w in present if len(w) >= 5}
 
-    def found(token: str) -> bool:
-        return (token in present or (len(token) >= 5 and token[:5] in prefixes) or token in initials
-                or (len(token) > 1 and corpus.get(stem(token), 0) > 0)
-                or (len(token) >= 5 and _sounds_like(sound(token), sounds)))
+    def found(token: str) -> bool:  # the cheap checks first
+        return (token in present or (len(token) >= 5 and token[:5] in prefixes)
+                or (len(token) > 1 and corpus.get(stem(token), 0) > 0))
 
     missing = [t for t in (*q.entities, *q.numbers) if not found(t)]
+    if missing:  # then initialisms and other spellings of a name
+        initials = set(initialisms(p.title + " " + p.text for p in passages)) | set(known_initials)
+        sounds = {sound(w) for w in present if len(w) >= 5}
+        missing = [t for t in missing if t not in initials
+                   and not (len(t) >= 5 and _sounds_like(sound(t), sounds))]
     if not missing:
         return None
     return ", ".join(f"“{m}”" for m in missing[:3])

@@ -102,9 +102,9 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
     (('Who signed the Tirana declaration?', 'Who signed the Tirana declaration?'),
      ('when did Serbia respond?', 'when did Serbia respond? the Tirana declaration'))
     """
-    from .nlp import pipeline
+    from .nlp import parse
 
-    doc = pipeline()(text)
+    doc = parse(text)
     wh_tags = ("WP", "WP$", "WDT", "WRB")
     for w in doc[1:]:
         if w.tag_ not in wh_tags:
@@ -135,9 +135,9 @@ def analyse(text: str) -> Question:
     m = _FOCUS.search(low)
     if m:
         focus = tuple(t for t in terms(m.group(1)) if t in content)
-    from .nlp import pipeline
+    from .nlp import parse
 
-    doc = pipeline()(core)
+    doc = parse(core)
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
                     focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc))
@@ -230,9 +230,9 @@ def names(text: str) -> tuple[str, ...]:
     >>> names("Per the article, is the Russia-led CSTO a threat to Vučić?")
     ('russia', 'csto', 'vucic')
     """
-    from .nlp import pipeline
+    from .nlp import parse
 
-    return _names(pipeline()(text))
+    return _names(parse(text))
 
 
 def _names(doc: Any) -> tuple[str, ...]:
