@@ -144,7 +144,8 @@ class Extractive:
         if not part and best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
             return Extraction((), "no sentence in the closest passages matches the question")
         if q.kind in TYPED and not best.kind_ok and q.slot is None:  # (a slot is checked on the parse below)
-            return Extraction((), f"the closest passages do not state the {_WANTED[q.kind]} asked for")
+            return Extraction((), f"they do not give the {_WANTED[q.kind]} asked for",  # the topic is there
+                              evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
         if q.slot is not None:  # the question says exactly what the answer must hold
             top = [c for c in cands[:SLOT_POOL] if c.score >= SLOT_KEEP * best.score]
             filled = first_filling(q, [c.quote for c in top], self._embedder)
