@@ -21,7 +21,7 @@ from .answer.compose import compose
 from .answer.extract import Extractive, Pick
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
-from .answer.question import Question, analyse, clean, parts_of
+from .answer.question import Question, analyse, clean, core_question, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
 from .answer.verify import Verified, verify
@@ -114,7 +114,7 @@ class Engine:
     # -- questions ----------------------------------------------------------------------
     def search(self, question: str, *, k: int | None = None, filter: Filter | None = None) -> list[Passage]:
         """The passages retrieval ranks best for ``question`` (no answer composed)."""
-        text = analyse(clean(question, self.settings.max_question_chars)).core
+        text = core_question(clean(question, self.settings.max_question_chars))  # no parse needed
         self.refresh()
         return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
                                       method=self.settings.retrieval)
@@ -159,9 +159,9 @@ class Engine:
         passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
 
-        def search(text: str) -> list[Passage]:  # a part of a compound question the passages miss
+        def search(text: str, vector: np.ndarray) -> list[Passage]:  # a part the passages miss
             return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
-                                          method=self.settings.retrieval)
+                                          method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
         extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(
             q_, passages_, vector, list(zip(parts, part_vectors)), search))
@@ -178,7 +178,7 @@ class Engine:
 
     def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray,
                  parts: Sequence[tuple[tuple[str, str], np.ndarray]] = (),
-                 search: Callable[[str], list[Passage]] | None = None) -> Answer:
+                 search: Callable[[str, np.ndarray], list[Passage]] | None = None) -> Answer:
         """The extractive answer; questions about an article itself (its author, date, title)
         are answered from its header lines; each part of a compound question is answered and
         cited on its own (a part the passages do not answer is left out; none answered: refused)."""
@@ -195,7 +195,9 @@ class Engine:
                 pq = replace(pq, entities=tuple(dict.fromkeys((*pq.entities, *q.entities))))
                 extraction = self._extractive.extract(pq, passages, part_vector, part=not whole.abstain_reason)
                 if not extraction.picks and search is not None:  # searched for on its own
-                    more = [p for p in search(search_text) if p.chunk_id not in {x.chunk_id for x in passages}]
+                    # keywords from the part and the first part's topic; meaning from the part alone
+                    more = [p for p in search(search_text, part_vector)
+                            if p.chunk_id not in {x.chunk_id for x in passages}]
                     if more:
                         passages = [*passages, *more]
                         extraction = self._extractive.extract(pq, passages, part_vector,

@@ -114,6 +114,8 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
             j -= 1
         if j <= 0 or doc[j].pos_ != "CCONJ" or not any(t.tag_ in wh_tags for t in doc[:j]):
             continue
+        if not any(t.pos_ in ("VERB", "AUX", "NOUN", "PROPN") for t in doc[:j]):  # "Where and when was ...": one clause
+            continue
         first = doc[:j].text.rstrip(" ,;?")
         topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in wh_tags for t in c))
         second = doc[j + 1:].text.rstrip(" ?")

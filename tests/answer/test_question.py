@@ -58,6 +58,7 @@ def test_the_slot_comes_from_the_parse(question: str, slot: tuple[str, str] | No
     ("How many staff did the bank cut and on what date did it announce the cuts?",
      ("How many staff did the bank cut?", "on what date did it announce the cuts?")),
     ("When did France, Spain and Italy sign the accord?", ("When did France, Spain and Italy sign the accord?",)),
+    ("Where and when was the accord signed?", ("Where and when was the accord signed?",)),  # one clause
     ("Who said the rules are unfair but also those who broke them should pay?",  # a relative "who": one question
      ("Who said the rules are unfair but also those who broke them should pay?",)),
 ])
