@@ -169,7 +169,7 @@ UNNAMED_NOUNS = frozenset(["year", "day", "month", "date", "time", "week", "seas
 def slot_of(doc: Any) -> Slot | None:
     """The slot a parsed question asks to fill, when its structure says exactly what that is.
 
-    >>> slot_of(pipeline()("How many MiG-29s did Serbia buy?"))   # doctest: +SKIP
+    >>> slot_of(parse("How many MiG-29s did Serbia buy?"))   # doctest: +SKIP
     Slot(kind='count', noun='mig')
     """
     for tok in doc:
@@ -245,23 +245,6 @@ def _names(doc: Any) -> tuple[str, ...]:
                 tok.pos_ == "PROPN" or tok.ent_type_ in _NAME_LABELS or initialism):
             continue
         for part in re.split(r"[^\w]+", fold(tok.text)):  # "Russia-led", "T&G", "Gašić's"
-            if (len(part) > 1 and part not in STOPWORDS and part not in _QUESTION_WORDS
-                    and not any(c.isdigit() for c in part)):
-                out.append(part)
-    return tuple(dict.fromkeys(out))
-
-
-def _entities(text: str) -> tuple[str, ...]:
-    """Capitalised words that are not just the first word of the sentence."""
-    out: list[str] = []
-    for i, m in enumerate(re.finditer(r"[^\W\d_][\w\-’']*", text)):
-        word = m.group()
-        if not word[0].isupper():
-            continue
-        low = fold(word)
-        if i == 0 and (low in STOPWORDS or low in _QUESTION_WORDS or _YESNO.match(low)):
-            continue
-        for part in re.split(r"[-’']", low):
             if (len(part) > 1 and part not in STOPWORDS and part not in _QUESTION_WORDS
                     and not any(c.isdigit() for c in part)):
                 out.append(part)
