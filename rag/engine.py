@@ -211,7 +211,8 @@ class Engine:
                     picks.append(pick)
             if picks:
                 whole = replace(whole, picks=tuple(picks), abstain_reason=None, evidence=(),
-                                short_answer=next((e.short_answer for e in got if e.short_answer), None))
+                                short_answer=whole.short_answer or next((e.short_answer for e in got if e.short_answer),
+                                                                        None))
         return compose(q, passages, whole, mode="extractive")
 
     def passages(self, refs: Sequence[PassageRef]) -> list[Passage]:
