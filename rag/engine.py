@@ -196,8 +196,8 @@ class Engine:
                 extraction = self._extractive.extract(pq, passages, part_vector, part=not whole.abstain_reason)
                 if not extraction.picks and search is not None:  # searched for on its own
                     # keywords from the part and the first part's topic; meaning from the part alone
-                    more = [p for p in search(search_text, part_vector)
-                            if p.chunk_id not in {x.chunk_id for x in passages}]
+                    have = {x.chunk_id for x in passages}
+                    more = [p for p in search(search_text, part_vector) if p.chunk_id not in have]
                     if more:
                         passages = [*passages, *more]
                         extraction = self._extractive.extract(pq, passages, part_vector,

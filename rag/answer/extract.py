@@ -192,9 +192,11 @@ class Extractive:
         weights = {t: self.idf(t) * (CATEGORY_WEIGHT if t in q.focus and q.kind not in ("count", "money")
                                      else 1.0) for t in q.terms}
         total = sum(weights.values())
-        # An initialism the corpus only spells out is covered where its words are ("CSTO").
-        known = self._corpus_initials() if self._corpus_initials else {}
-        aliases = {t: frozenset(terms(known[t])) for t in q.terms if t in known and self._df.get(t, 0) == 0}
+        # An initialism the corpus only spells out is covered where its words are ("CSTO"); the
+        # corpus's table is built (once) only when a question term is not in the corpus as such.
+        unknown = [t for t in q.terms if self._df.get(t, 0) == 0]
+        known = self._corpus_initials() if unknown and self._corpus_initials else {}
+        aliases = {t: frozenset(terms(known[t])) for t in unknown if t in known}
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
         for i, p in enumerate(passages):
@@ -276,12 +278,12 @@ def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
     parse ties to the slot, or None: a place governed by "in/at/near" ("signed in Belgrade", not
     "Serbia signed"), a number that counts the asked-about noun ("79 joint activities"); else the
     first entity of that kind."""
-    from .nlp import parse_all
+    from .nlp import parse
 
     labels = ENTITY_LABELS[q.kind]
     asked = set(q.entities) | set(q.numbers)
     out: list[str | None] = []
-    for doc in parse_all(sentences):
+    for doc in map(parse, sentences):
         ents = [e for e in doc.ents if e.label_ in labels and not set(words(e.text)) <= asked]
         tied = [e for e in ents if _tied(q, e.root)]
         out.append((tied or ents)[0].text if ents else None)

