@@ -234,7 +234,8 @@ class Engine:
             raise BadQuestion("Give the text to check.")
         if not passages:
             raise BadQuestion("No passages to check against: give passages, or a question that finds some.")
-        return verify(text, passages, self._verifier_embedder())
+        return verify(text, passages, self._verifier_embedder(), aliases=self._retriever.initialisms,
+                      article=self.article_text)
 
     def _chat_model(self) -> ChatModel:
         with self._lock:  # a local GGUF server is started once

@@ -61,7 +61,7 @@ def check(engine: Engine, embedder: Embedder, rows: Sequence[Mapping[str, Any]])
             rec.update(kept=None, reason="evidence not found in the index")
         else:
             t = time.perf_counter()
-            got = verify(f"{row['claim']} [1]", [passage], embedder)
+            got = engine.verify(f"{row['claim']} [1]", [passage])
             rec["ms"] = round((time.perf_counter() - t) * 1000, 2)
             rec["kept"] = bool(got.checks) and all(c.supported for c in got.checks)
             rec["reason"] = "; ".join(c.reason for c in got.checks if not c.supported)

@@ -31,11 +31,11 @@ def test_rates_per_kind_and_f1() -> None:
 CLAIMS = [
     {"id": "t1", "corpus": "seeds", "source": "000_4766fbbc71fac3cc.txt", "label": "supported", "kind": "paraphrase",
      "question": "How many joint activities does the 2025 plan include?",
-     "claim": "The plan for 2025 includes 79 joint activities.",
+     "claim": "The agreement sets out 79 joint activities, among them military exercises.",
      "evidence": ["The agreement outlines 79 joint activities"]},
     {"id": "t2", "corpus": "seeds", "source": "000_4766fbbc71fac3cc.txt", "label": "unsupported", "kind": "number",
      "question": "How many joint activities does the 2025 plan include?",
-     "claim": "The plan for 2025 includes 97 joint activities.",
+     "claim": "The agreement sets out 97 joint activities, among them military exercises.",
      "evidence": ["The agreement outlines 79 joint activities"]},
 ]
 
