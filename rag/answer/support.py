@@ -148,7 +148,8 @@ def numbers(claim: str, evidence: str) -> str | None:
                    f"(“{_bound_words(evidence, same[0][0])}”)"
     ev_words = set(words(evidence))
     for w in words(claim):
-        if w in _ORDINALS and not re.search(rf"\b(?:a|one|two|three|four)\s+{w}", claim, re.IGNORECASE) \
+        if w in _ORDINALS and not re.search(rf"\b(?:a\s+{w}\s+of|(?:one|two|three|four)\s+{w}s?)\b", claim,
+                                            re.IGNORECASE) \
                 and w not in ev_words and f"{_ORDINALS[w]}" not in _ordinal_digits(evidence):
             return f"“{w}” is not what the cited sentences say"
     ev_quantities = {_QUANTITIES[w] for w in words(_NOT_QUANTITY.sub(" ", evidence)) if w in _QUANTITIES}
@@ -259,6 +260,23 @@ def names(claim_doc: Any, evidence: str, *, aliases: dict[str, str] | None = Non
 NEIGHBOUR_TERMS = 3  # content terms a neighbour sentence shares with a claim to vouch for its names
 
 
+def facts(text: str) -> set[str]:
+    """The numbers (as values) and name words of ``text``: what a matching sentence should share."""
+    return {str(v) for _, vs, _ in number_mentions(text) for v in vs} | {
+        w for m in re.finditer(r"\b[A-Z][\w’'-]+", text) for w in words(m.group()) if w not in STOPWORDS}
+
+
+def covered(claim: str, evidence: str, aliases: dict[str, str] | None = None) -> float:
+    """Share of the claim's content terms the evidence has, counting names it writes another way
+    (an initialism for the words, or the words for an initialism)."""
+    claim_terms = set(terms(claim))
+    if not claim_terms:
+        return 1.0
+    vocab = name_vocabulary(evidence, aliases)
+    other_ways = set(terms(" ".join(_expansions(claim, vocab)))) | {t for t in claim_terms if t in vocab}
+    return len(claim_terms & (set(terms(evidence)) | other_ways)) / len(claim_terms)
+
+
 def _expansions(text: str, vocab: set[str]) -> set[str]:
     """Words of the claim's capitalised runs whose initialism the evidence writes ("North Atlantic
     Treaty Organization" where the evidence says "NATO")."""
@@ -303,6 +321,8 @@ _NEGATING = frozenset({"refuse", "deny", "reject", "decline", "fail", "lack", "u
                        "avoid", "prevent", "stop", "cease", "abandon", "halt", "drop"})
 _NEG_WORDS = frozenset({"not", "n't", "never", "no", "none", "nobody", "nothing", "neither", "nor", "without",
                         "cannot", "nowhere"})
+# Clauses that describe a participant ("those who intend to ...") rather than state the claim.
+_SUBORDINATE = frozenset({"relcl", "acl", "amod", "advcl", "pcomp", "csubj"})
 # A word takes the polarity of the verb it completes (object, complement), not of one it modifies.
 _CARRIES = frozenset({"attr", "dobj", "acomp", "xcomp", "ccomp", "oprd"})
 
@@ -318,7 +338,7 @@ def polarities(doc: Any) -> dict[str, bool]:
     noun it depends on, carries a negation ("not", "never", "no") or depends on a negating verb."""
     out: dict[str, bool] = {}
     for t in doc:
-        if t.pos_ not in ("VERB", "ADJ") or t.is_stop:
+        if t.pos_ not in ("VERB", "ADJ") or t.is_stop or t.dep_ in _SUBORDINATE:
             continue
         neg = 0
         node, depth = t, 0
@@ -364,14 +384,16 @@ def polarity(claim_doc: Any, evidence_docs: Sequence[Any], window_docs: Sequence
                     f"the sentence says it {'does not' if neg else 'does'}")
     if n_claim and not n_evidence:
         return "the sentence negates what the cited sentences state"
-    if n_claim < n_evidence:  # a negated clause of the evidence, restated without its negation
-        claim_words = set(words(claim_doc.text))
-        for d in evidence_docs:
+    if n_claim < sum(negations(d) for d in window):  # a negated clause restated without its negation
+        claim_terms = set(terms(claim_doc.text))
+        negated_in_claim = [set(terms(" ".join(x.text for x in t.head.subtree))) for t in claim_doc if _is_negation(t)]
+        for d in window:
             for t in d:
                 if t.dep_ == "neg" or (t.lower_ in _NEG_WORDS and t.dep_ in ("advmod", "det")):
-                    scope = [w for w in words(" ".join(x.text for x in t.head.subtree)) if w not in STOPWORDS]
-                    if len(scope) >= 3 and sum(w in claim_words for w in scope) >= NEGATED_SHARE * len(scope):
-                        return f"the cited sentences negate “{' '.join(scope[:6])}”; the sentence does not"
+                    scope = set(terms(" ".join(x.text for x in t.head.subtree)))
+                    if len(scope) >= 3 and len(scope & claim_terms) >= NEGATED_SHARE * len(scope) \
+                            and not any(len(scope & c) >= NEGATED_SHARE * len(scope) for c in negated_in_claim):
+                        return f"the cited sentences negate “{t.head.text}”; the sentence does not"
     return None
 
 
@@ -496,10 +518,14 @@ def opposites(claim_doc: Any, evidence_docs: Sequence[Any]) -> str | None:
                 return f"“{sorted(said)[0]}” is the opposite of what the cited sentences say (“{sorted(replaced)[0]}”)"
     if negations(claim_doc) == sum(negations(d) for d in evidence_docs):
         return None  # "not decided" for "undecided"
+    negated = {t.lemma_.lower() for d in evidence_docs for t in d
+               if any(c.dep_ == "neg" for c in t.children) or (t.i and d[t.i - 1].lower_ in ("not", "never"))}
     for w in new:
         for p in _PREFIXES:
             if (w.startswith(p) and w[len(p):] in gone and len(w) - len(p) > 3) or (p + w) in gone:
                 stem = w[len(p):] if w.startswith(p) else p + w
+                if stem in negated:
+                    continue  # "unenforced" for "not enforcing"
                 return f"“{w}” is the opposite of what the cited sentences say (“{stem}”)"
     return None
 

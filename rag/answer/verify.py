@@ -46,6 +46,7 @@ MIN_COVERAGE = 0.75  # between the two: this share of its content words must be 
 SIM_CITE = 0.35  # a further cited passage is kept as a citation only this similar
 MERGED = 1  # further sentences a claim may merge with its best match (strong models merge two)
 MERGE_GAP = 0.25  # ... when this close to the best match's similarity
+ALIGN_FACTS = 0.1  # ranking a claim's sentences: similarity + this x share of its numbers and names they hold
 MERGE_TERMS = 2  # ... and holding this many of the claim's words the best match lacks
 LEAK_NGRAM = 6  # a sentence sharing this many consecutive words with the instructions is dropped
 
@@ -167,15 +168,18 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
         return Check(claim, False, "no citation to a retrieved passage")
     if leak and _ngrams(claim.text) & leak:
         return Check(claim, False, "quotes the instructions")
-    rows = sorted((r for r, (pi, _, _, _) in enumerate(sentences) if pi in claim.cited), key=lambda r: -sims[r])
+    wanted = support.facts(claim.text)
+    rank = {r: float(sims[r]) + ALIGN_FACTS * len(wanted & support.facts(t)) / max(len(wanted), 1)
+            for r, (pi, _, _, t) in enumerate(sentences) if pi in claim.cited}
+    rows = sorted(rank, key=lambda r: -rank[r])  # the sentence it says most like, and with its facts
     if not rows:
         return Check(claim, False, "the cited passage has no sentences")
-    top = float(sims[rows[0]])
+    top = max(float(sims[r]) for r in rows)
     claim_doc = parse(claim.text)
     plain = set(terms(claim.text)) - set(support.claim_names(claim_doc))  # what it says, names aside
     core = [rows[0]]
     for r in rows[1:MERGED + 1]:  # a second sentence it merges in: close, and saying more of it
-        if sims[r] >= top - MERGE_GAP and len((plain & set(terms(sentences[r][3])))
+        if sims[r] >= sims[rows[0]] - MERGE_GAP and len((plain & set(terms(sentences[r][3])))
                                               - set(terms(sentences[rows[0]][3]))) >= MERGE_TERMS:
             core.append(r)
     source = passages[sentences[core[0]][0]].source
@@ -206,8 +210,7 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
     for test in (support.roles, support.opposites):
         if reason is None:
             reason = test(claim_doc, core_docs)
-    claim_terms = set(terms(claim.text))
-    coverage = len(claim_terms & set(terms(evidence))) / len(claim_terms) if claim_terms else 1.0
+    coverage = support.covered(claim.text, evidence, aliases)
     if reason:
         return Check(claim, False, reason, top, coverage)
     if top < SIM_MIN or (top < SIM_STRONG and coverage < MIN_COVERAGE):
