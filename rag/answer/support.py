@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..text import STOPWORDS, fold, terms, words
+from ..text import STOPWORDS, terms, words
 
 # --- numbers -----------------------------------------------------------------------------------
 
@@ -206,12 +206,9 @@ def name_vocabulary(evidence: str, aliases: dict[str, str] | None = None) -> set
     vocab.update(_initials(ws))
     for m in re.finditer(r"\b[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*\b|\b[A-Z][a-z]{2,4}\b", evidence):
         vocab.add(m.group().lower())  # written initialisms: "NATO", "PfP", "G8", "Opec"
-    if aliases:
-        for key, name in aliases.items():
-            if key in vocab:
-                vocab.update(words(name))
-            elif len(name.split()) >= 2 and fold(name).lower() in fold(evidence).lower():
-                vocab.add(key)
+    if aliases:  # the names the corpus spells out for initialisms written here (the reverse is in _initials)
+        for key in [w for w in vocab if w in aliases]:
+            vocab.update(words(aliases[key]))
     return vocab
 
 
@@ -325,6 +322,17 @@ _NEG_WORDS = frozenset({"not", "n't", "never", "no", "none", "nobody", "nothing"
 _SUBORDINATE = frozenset({"relcl", "acl", "amod", "advcl", "pcomp", "csubj"})
 # A word takes the polarity of the verb it completes (object, complement), not of one it modifies.
 _CARRIES = frozenset({"attr", "dobj", "acomp", "xcomp", "ccomp", "oprd"})
+
+
+_NEGATION_TEXT = re.compile(r"\b(?:not|never|no|none|nobody|nothing|neither|nor|without|cannot|unable|yet to|"
+                            r"refus\w*|den(?:y|ies|ied|ying)|reject\w*|declin\w*|fail\w*|lack\w*|rul\w+ out|avoid\w*|"
+                            r"prevent\w*|stop\w*|ceas\w*|abandon\w*|halt\w*|drop\w*|(?:un|non-?)[a-z]{4,})\b|n't",
+                            re.IGNORECASE)
+
+
+def may_negate(text: str) -> bool:
+    """Whether ``text`` has a word ``negations`` could count (a cheap test before parsing)."""
+    return _NEGATION_TEXT.search(text) is not None
 
 
 def _negating(t: Any) -> bool:
