@@ -199,8 +199,10 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
     title = passages[sentences[core[0]][0]].title
     evidence = " ".join([title, *(c for c in context if c != title)])
     matched = " ".join(sentences[r][3] for r in core)
+    # Neighbours that say much of the claim too (a claim merges a sentence with the next one).
+    supporting = {c for c in context if len(plain & set(terms(c))) >= support.NEIGHBOUR_TERMS}
     core_docs = [parse(sentences[r][3]) for r in core]
-    reason = support.numbers(claim.text, evidence)
+    reason = support.numbers(claim.text, " ".join([title, matched, *supporting]))
     if reason is None:
         name = support.names(claim_doc, matched, aliases=aliases, article=text, antecedents=antecedents,
                              neighbours=context)
@@ -220,8 +222,9 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
     for r in rows:
         best.setdefault(sentences[r][0], (float(sims[r]), r))
     keep = [pi for pi in claim.cited if pi in best and (best[pi][0] == top or best[pi][0] >= SIM_CITE)]
+    quoted = set(core) | {r for r, (pi, _, _, t) in enumerate(sentences) if pi in claim.cited and t in supporting}
     quotes = tuple(dict.fromkeys((pi, sentences[r][1], sentences[r][2]) for pi in keep
-                                 for r in sorted([best[pi][1]] + [r for r in core if sentences[r][0] == pi])))
+                                 for r in sorted({best[pi][1]} | {r for r in quoted if sentences[r][0] == pi})))
     return Check(claim, True, "supported", top, coverage, quotes)
 
 

@@ -4,6 +4,7 @@
     python -m rag ask "How many joint activities does the plan include?" [--json]
     python -m rag ask --json --batch questions.jsonl
     python -m rag list
+    python -m rag verify --question "How many activities?" --answer answer.txt   # or --answer - (stdin)
     python -m rag serve [--host H] [--port N] [--workers N]     # HTTP API + chat UI
     python -m rag mcp                                           # MCP tools over stdio
 """
@@ -15,10 +16,11 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .. import Engine, Filter, RagError, Settings, ingest
+from .. import Engine, Filter, PassageRef, RagError, Settings, Verified, ingest, verify_answer
 from ..records import Answer
 from ..settings import MODES
 
@@ -91,6 +93,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
 
     sub.add_parser("list", parents=[common], help="list the indexed articles")
+
+    p = sub.add_parser("verify", parents=[common], help="check each sentence of an answer against the articles; "
+                       "exit 1 when a sentence is not supported")
+    p.add_argument("--answer", required=True, help="the answer text: a file, or - for stdin; [n] markers cite "
+                   "the n-th passage")
+    p.add_argument("--question", help="the question it answers (its passages are retrieved as ask retrieves them)")
+    p.add_argument("--passage", action="append", default=[], metavar="SOURCE:START-END",
+                   help="a passage the answer cites, in [n] order (repeatable; instead of --question)")
+    p.add_argument("-k", type=int, help=f"passages to retrieve with --question (default {Settings.top_k})")
+    p.add_argument("--json", action="store_true", help="print the verdicts as JSON (as POST /v1/verify)")
     for name, (module_name, help_text) in PLUGINS.items():
         p = sub.add_parser(name, parents=[common], help=help_text)
         if name == command:
@@ -169,6 +181,50 @@ def _ask_batch(engine: Engine, path: Path, flt: Filter) -> int:
                 out = {"id": item.get("id"), "question": item["question"], "error": str(exc)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 0
+
+
+@command("verify")
+def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    if (args.question is None) == (not args.passage):
+        print("error: give --question (to retrieve the passages) or --passage SOURCE:START-END, not both",
+              file=sys.stderr)
+        return 2
+    try:
+        text = sys.stdin.read() if args.answer == "-" else Path(args.answer).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RagError(f"Cannot read the answer {args.answer}: {exc}; give a UTF-8 text file, or - for stdin.") from None
+    refs = tuple(_passage_ref(p) for p in args.passage) if args.passage else None
+    verified = verify_answer(Engine.open(settings), text, passages=refs, question=args.question, k=args.k)
+    if args.json:
+        print(json.dumps({**asdict(verified), "verification": asdict(verified.verification)}, ensure_ascii=False))
+    else:
+        print(render_verified(verified))
+    return 0 if all(c.supported for c in verified.checks) else 1
+
+
+def _passage_ref(spec: str) -> PassageRef:
+    source, _, span = spec.rpartition(":")
+    start, _, end = span.partition("-")
+    if not source or not start.isdigit() or not end.isdigit():
+        raise RagError(f"Cannot read the passage {spec!r}: write SOURCE:START-END, e.g. 000_4766fbbc71fac3cc.txt:0-400 "
+                       "(character offsets, as in a citation).")
+    return PassageRef(source, int(start), int(end))
+
+
+def render_verified(verified: Verified) -> str:
+    """Each sentence with its verdict: the exact quote that supports it, or why it was dropped."""
+    by_span = {(c.source, c.start, c.end): c for c in verified.citations}
+    lines = []
+    for check in verified.checks:
+        lines.append(f"{'✓' if check.supported else '✗'} {check.claim.text}")
+        if not check.supported:
+            lines.append(f"    not supported: {check.reason}")
+        cited = [by_span[k] for k in by_span if any(k[1:] == q[1:] for q in check.quotes)]
+        for c in cited:
+            lines.append(f"    [{c.n}] {c.source} chars {c.start}-{c.end}: “{c.quote}”")
+    v = verified.verification
+    lines.append(f"\n{v.supported} of {v.checked} sentences supported; {v.dropped} not.")
+    return "\n".join(lines)
 
 
 @command("list")
