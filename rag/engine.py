@@ -166,7 +166,8 @@ class Engine:
         extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(
             q_, passages_, vector, list(zip(parts, part_vectors)), search))
         generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
-                                   embedder=self._verifier_embedder)
+                                   embedder=self._verifier_embedder,
+                                   context=lambda: (self._retriever.initialisms, self.article_text))
         deadline = time.monotonic() + self.settings.llm_timeout_s - spent
         for event in generator.stream(q, passages, deadline=deadline):
             if isinstance(event, Answer):

@@ -112,12 +112,21 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Removed:
+    """A sentence of a generated answer the verifier did not show as cited fact, and why."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """What the sentence-level verifier did to a generated answer."""
 
     checked: int
     supported: int
     dropped: int
+    removed: tuple[Removed, ...] = ()  # the dropped sentences, each with the reason
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -44,6 +44,10 @@ ABSTAIN_MARKER = "NOT IN THE ARTICLES"
 _ABSTAIN_PHRASES = re.compile(
     r"^\W*(not in the articles|the (articles|passages) do(es)? not (answer|say|mention|contain)"
     r"|the (articles|passages) don'?t (answer|say|mention|contain)|no answer)", re.IGNORECASE)
+
+
+# What the verifier may know beyond the passages: the corpus's initialisms, and an article's text by source.
+VerifyContext = Callable[[], tuple[Mapping[str, str] | None, Callable[[str], str] | None]]
 
 
 class AnswerGenerator(Protocol):
@@ -80,8 +84,9 @@ class LLMGenerator:
     mode = "llm"
 
     def __init__(self, chat: ChatModel, embedder: Embedder, extractive: AnswerGenerator, *,
-                 max_tokens: int) -> None:
+                 max_tokens: int, context: VerifyContext | None = None) -> None:
         self.chat, self._embedder, self._extractive = chat, embedder, extractive
+        self._context = context
         self._max_tokens = max_tokens
 
     def stream(self, q: Question, passages: list[Passage], *, deadline: float) -> Iterator[Event]:
@@ -118,7 +123,8 @@ class LLMGenerator:
             yield Answer(q.text, ABSTAIN_TEXT.format(reason=reason), (), tuple(passages), True, self.mode,
                          timings_ms={"llm": (t1 - t0) * 1000}, verification=Verification(0, 0, 0))
             return
-        result = verify(text, passages, self._embedder, forbidden=SYSTEM_PROMPT)
+        aliases, article = self._context() if self._context else (None, None)
+        result = verify(text, passages, self._embedder, forbidden=SYSTEM_PROMPT, aliases=aliases, article=article)
         t2 = time.perf_counter()
         timings = {"llm": (t1 - t0) * 1000, "verify": (t2 - t1) * 1000}
         counts = result.verification
@@ -155,14 +161,16 @@ def resolve_mode(mode: str, settings: Settings) -> str:
 
 
 def make_generator(mode: str, settings: Settings, *, extractive: AnswerGenerator,
-                   chat: Callable[[], ChatModel], embedder: Callable[[], Embedder]) -> AnswerGenerator:
+                   chat: Callable[[], ChatModel], embedder: Callable[[], Embedder],
+                   context: VerifyContext | None = None) -> AnswerGenerator:
     """The generator for ``mode`` (see :func:`resolve_mode`); the one place the choice is made.
 
-    ``chat`` and ``embedder`` are called only when the LLM generator is chosen.
+    ``chat`` and ``embedder`` are called only when the LLM generator is chosen; ``context`` gives
+    the verifier the corpus's initialisms and article texts.
     """
     if resolve_mode(mode, settings) == "extractive":
         return extractive
-    return LLMGenerator(chat(), embedder(), extractive, max_tokens=settings.llm_max_tokens)
+    return LLMGenerator(chat(), embedder(), extractive, max_tokens=settings.llm_max_tokens, context=context)
 
 
 def build_messages(question: str, passages: Sequence[Passage]) -> list[Message]:

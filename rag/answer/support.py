@@ -199,17 +199,20 @@ def claim_names(doc: Any) -> list[str]:
 
 
 def name_vocabulary(evidence: str, aliases: dict[str, str] | None = None) -> set[str]:
-    """Every word a name in ``evidence`` may be written as: its words, the initialisms of its word
-    runs ("chief operating officer" -> "coo", "Group of Eight" <- "g8"), and the corpus aliases."""
-    ws = words(evidence)
-    vocab = set(ws)
-    vocab.update(_initials(ws))
+    """Every word a name in ``evidence`` may be written as: its words, the initialisms it writes
+    ("NATO", "G8"), and the words the corpus spells those out as."""
+    vocab = set(words(evidence))
     for m in re.finditer(r"\b[A-Z][A-Za-z]*[A-Z0-9][A-Za-z0-9]*\b|\b[A-Z][a-z]{2,4}\b", evidence):
         vocab.add(m.group().lower())  # written initialisms: "NATO", "PfP", "G8", "Opec"
     if aliases:  # the names the corpus spells out for initialisms written here (the reverse is in _initials)
         for key in [w for w in vocab if w in aliases]:
             vocab.update(words(aliases[key]))
     return vocab
+
+
+def _initialism(word: str) -> bool:
+    """Written like an initialism: two capitals or more ("COO", "PfP"), or a short capitalised word ("Opec")."""
+    return sum(c.isupper() for c in word) >= 2 or (word[:1].isupper() and len(word) <= 4)
 
 
 def _initials(ws: Sequence[str]) -> set[str]:
@@ -240,13 +243,19 @@ def names(claim_doc: Any, evidence: str, *, aliases: dict[str, str] | None = Non
     ``antecedents``: names a pronoun of the evidence may stand for (those just before it)."""
     vocab = name_vocabulary(evidence, aliases) | set(words(antecedents))
     claim_terms = set(terms(claim_doc.text)) - set(claim_names(claim_doc))
+    sources = [evidence]
     for sentence in neighbours:  # a neighbour that says much of the claim may give its names
         if len(claim_terms & set(terms(sentence))) >= NEIGHBOUR_TERMS:
             vocab |= name_vocabulary(sentence, aliases)
+            sources.append(sentence)
+    initials = _initials(words(" ".join(sources)))  # "chief operating officer" -> "coo"
     expanded = _expansions(claim_doc.text, vocab)
     runs = _name_runs(article) if article else []
+    written = {w: t.text for t in claim_doc for w in words(t.text)}
     for name in claim_names(claim_doc):
         if name in expanded or known(name, vocab):
+            continue
+        if name in initials and _initialism(written.get(name, name)):
             continue
         if any(name in run and any(w != name and w in vocab for w in run) for run in runs):
             continue  # another part of one name the article writes in full
@@ -270,7 +279,8 @@ def covered(claim: str, evidence: str, aliases: dict[str, str] | None = None) ->
     if not claim_terms:
         return 1.0
     vocab = name_vocabulary(evidence, aliases)
-    other_ways = set(terms(" ".join(_expansions(claim, vocab)))) | {t for t in claim_terms if t in vocab}
+    shaped = {w.lower() for w in re.findall(r"[\w’'-]+", claim) if _initialism(w)} & _initials(words(evidence))
+    other_ways = set(terms(" ".join(_expansions(claim, vocab)))) | {t for t in claim_terms if t in vocab or t in shaped}
     return len(claim_terms & (set(terms(evidence)) | other_ways)) / len(claim_terms)
 
 

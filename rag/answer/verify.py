@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..embed import Embedder
-from ..records import Citation, Passage, Verification
+from ..records import Citation, Passage, Removed, Verification
 from ..text import STOPWORDS, sentence_spans, terms, words
 from . import support
 from .injection import mask_instructions
@@ -103,7 +103,8 @@ class Verified:
     @property
     def verification(self) -> Verification:
         kept = sum(c.supported for c in self.checks)
-        return Verification(len(self.checks), kept, len(self.checks) - kept)
+        return Verification(len(self.checks), kept, len(self.checks) - kept,
+                            tuple(Removed(c.claim.text, c.reason) for c in self.checks if not c.supported))
 
     @property
     def invalid_markers(self) -> int:

@@ -62,6 +62,13 @@ def message_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
             f"(score {p.score:.3f}): {escape(_clip(p.text, 160))}</li>"
             for p in answer.passages[:3])
         parts.append(f'<ol class="nearest">{items}</ol>')
+    removed = answer.verification.removed if answer.verification and text is None else ()
+    if removed:  # what the model wrote that no cited sentence supports, and why: shown, not hidden
+        items = "".join(f"<li><s>{escape(r.text)}</s> <span class=\"why\">({escape(r.reason)})</span></li>"
+                        for r in removed)
+        n = len(removed)
+        parts.append(f'<details class="removed"><summary>{n} sentence{"s" if n > 1 else ""} of the draft '
+                     f'removed: not supported by the cited passages</summary><ul>{items}</ul></details>')
     return "".join(parts)
 
 
@@ -180,6 +187,7 @@ CSS = """
 .article-head { position: sticky; top: 0; background: var(--background-fill-primary);
   padding: 4px 0 6px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px; }
 .hint { opacity: 0.7; font-size: 0.9em; } .notice { font-style: italic; opacity: 0.8; }
+.removed { font-size: 0.9em; opacity: 0.85; } .removed .why { font-style: italic; }
 mark { background: #ffe066; color: #000; padding: 0 2px; }
 #chat a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 #articles-table table { width: 100%; } #articles-table .pick { text-align: left; cursor: pointer;

@@ -55,7 +55,7 @@ def test_a_supported_sentence_cites_the_exact_source_sentence(engine: Engine, pa
     assert "79 joint activities" in citation.quote
     assert citation.quote.startswith("The agreement outlines") and citation.quote.endswith(".")
     assert result.text == "The plan lists 79 joint activities. [1]"
-    assert result.verification.to_dict() == {"checked": 1, "supported": 1, "dropped": 0}
+    assert result.verification.to_dict() == {"checked": 1, "supported": 1, "dropped": 0, "removed": []}
 
 
 def test_an_invented_number_is_dropped(passages: list[Passage], n79: int, embedder: Any) -> None:
