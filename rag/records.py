@@ -129,7 +129,7 @@ class Verification:
     removed: tuple[Removed, ...] = ()  # the dropped sentences, each with the reason
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "removed": [asdict(r) for r in self.removed]}
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,7 @@ _JOINERS = frozenset({"of", "for", "the", "and", "&", "de", "on", "in"})
 def claim_names(doc: Any) -> list[str]:
     """The proper names of a parsed claim, word by word: proper nouns and named entities that
     are written with a capital (not a capitalised word opening the sentence)."""
-    out = []
+    out: list[str] = []
     for t in doc:
         if not t.text[:1].isupper() or t.is_punct:
             continue

@@ -208,9 +208,8 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
         name = support.names(claim_doc, matched, aliases=aliases, article=text, antecedents=antecedents,
                              neighbours=context)
         reason = f"name “{name}” is not in the cited sentences" if name else None
-    if reason is None:
-        if support.may_negate(" ".join([claim.text, *context])):  # most sentences negate nothing: no parse
-            reason = support.polarity(claim_doc, core_docs, [parse(c) for c in context])
+    if reason is None and support.may_negate(" ".join([claim.text, *context])):  # most negate nothing: no parse
+        reason = support.polarity(claim_doc, core_docs, [parse(c) for c in context])
     for test in (support.roles, support.opposites):
         if reason is None:
             reason = test(claim_doc, core_docs)

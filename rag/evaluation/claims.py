@@ -1,6 +1,6 @@
 """The claim checker on labelled claims (``eval/sets/verify_{dev,sealed}.jsonl``): each claim is
 checked, as an answer sentence citing one passage, against the retrieved passage that holds its
-evidence (as ``verify(text, passages, embedder)`` is called in the LLM mode).
+evidence (as ``engine.verify`` checks an LLM answer).
 
     python -m rag eval --claims               # keep rate, catch rate per kind, F1, ms per claim
 
@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import ArticleInfo, Engine, Passage
-from ..embed import Embedder
 from ..errors import IndexMissing
 from ..text import sentence_spans
 from .metrics import fmt
@@ -48,10 +47,9 @@ def cited_passage(engine: Engine, row: Mapping[str, Any],
     return Passage(row["source"], info.title if info else "", info.date if info else None, s, e, text[s:e], 0.0)
 
 
-def check(engine: Engine, embedder: Embedder, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """One record per claim: kept (the checker let it through), why not, and the time it took."""
-    from ..answer.verify import verify
-
+def check(engine: Engine, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One record per claim: kept (the checker let it through), why not, and the time it took
+    (``engine.verify``: MiniLM, the corpus's initialisms, the article's text)."""
     out = []
     articles = {a.source: a for a in engine.articles()}  # listed once, not per claim
     for row in rows:

@@ -434,7 +434,6 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
     """``--claims``: each part's claims checked on the index of their corpus; claims.md side by side."""
     files = {p: SETS_DIR / f"verify_{p}.jsonl" for p in ([args.part] if args.part else PARTS)}
     embedder = make_embedder(settings)
-    verifier = embedder if isinstance(embedder, MiniLMEmbedder) else MiniLMEmbedder()
     cache = args.cache or args.report / "cache"
     engines: dict[str, Engine] = {}
     (engines["seeds"],) = open_engines(plan(settings, compare=False), settings, corpus=CORPORA["seeds"],
@@ -450,7 +449,7 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
     for part, path in files.items():
         rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         records[part] = [r for corpus, engine in engines.items()
-                         for r in claims.check(engine, verifier, [x for x in rows if x["corpus"] == corpus])]
+                         for r in claims.check(engine, [x for x in rows if x["corpus"] == corpus])]
         scores[part] = claims.score(records[part])
         got = scores[part]
         print(f"claims {part}: kept {m.fmt(got['keep_rate'])}, caught {m.fmt(got['catch_rate'])}, "

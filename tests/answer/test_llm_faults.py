@@ -171,7 +171,7 @@ def test_a_working_endpoint_gives_a_verified_llm_answer(llm_engine: Engine, serv
     assert answer.mode == "llm" and not answer.abstained and answer.notice is None
     assert answer.verification is not None and answer.verification.supported == 1
     assert "79" in answer.citations[0].quote
-    assert answer.to_dict()["verification"] == {"checked": 1, "supported": 1, "dropped": 0}
+    assert answer.to_dict()["verification"] == {"checked": 1, "supported": 1, "dropped": 0, "removed": []}
     sent = server.requests[0]
     assert sent["stream"] is True and sent["messages"][0]["role"] == "system"
 

@@ -194,7 +194,8 @@ def test_search_verify_and_articles(base: str, engine: Engine) -> None:
         assert one["text"] == engine.article_text(source) and one["quote"]["text"] == "79 joint activities"
         claim = "The agreement outlines 79 joint activities. [1] The plan includes 81 tanks. [1]"
         by_question = http.post("/v1/verify", json={"text": claim, "question": QUESTION}).json()
-        assert by_question["verification"] == {"checked": 2, "supported": 1, "dropped": 1}
+        assert by_question["verification"] == {"checked": 2, "supported": 1, "dropped": 1, "removed": [
+            {"text": "The plan includes 81 tanks.", "reason": by_question["checks"][1]["reason"]}]}
         assert "81" in by_question["checks"][1]["reason"]
         cite = by_question["citations"][0]
         assert engine.article_text(cite["source"])[cite["start"]:cite["end"]] == cite["quote"]

@@ -88,3 +88,22 @@ def test_output_piped_into_head_ends_quietly(seed_settings: Settings) -> None:
     err = proc.stderr.read()
     assert proc.wait(timeout=120) != 0
     assert "Traceback" not in err and "BrokenPipeError" not in err
+
+
+def test_verify_prints_each_sentence_with_its_quote_or_reason(seed_settings: Settings) -> None:
+    answer = ("The agreement outlines 79 joint activities [1]. It was signed in Belgrade by the two "
+              "prime ministers [1].")
+    out = rag("verify", "--question", "How many joint activities does the Serbia-Hungary plan include?",
+              "--answer", "-", "--index", str(seed_settings.index_dir), stdin=answer)
+    assert out.returncode == 1, out.stderr  # one sentence is not supported
+    lines = out.stdout.splitlines()
+    assert lines[0] == "✓ The agreement outlines 79 joint activities."
+    assert "79 joint activities" in lines[1] and "000_4766fbbc71fac3cc.txt chars" in lines[1]
+    dropped = lines.index("✗ It was signed in Belgrade by the two prime ministers.")
+    assert "Belgrade" in lines[dropped + 1] and "not supported" in lines[dropped + 1]
+    as_json = rag("verify", "--passage", "000_4766fbbc71fac3cc.txt:0-900", "--answer", "-", "--json",
+                  "--index", str(seed_settings.index_dir), stdin="The agreement outlines 79 joint activities [1].")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["verification"]["supported"] == 1
+    bad = rag("verify", "--passage", "nowhere", "--answer", "-", "--index", str(seed_settings.index_dir), stdin="x")
+    assert bad.returncode == 2 and "SOURCE:START-END" in bad.stderr

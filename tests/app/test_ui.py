@@ -25,7 +25,7 @@ from rag.app.feedback import FeedbackStore, feedback_path
 from rag.app.render import answer_html, article_html, articles_html, escape, message_html, sources_html
 from rag.app.ui import answer_modes, launch_options
 from rag.app.upload import check_upload, safe_name, store_uploads, upload_limit
-from rag.records import Answer, ArticleInfo, Citation, Passage
+from rag.records import Answer, ArticleInfo, Citation, Passage, Removed, Verification
 
 XSS = ("Zorblat <script>alert('title')</script> report\n\nThe Zorblat council approved 17 new "
        "footbridges <img src=x onerror=\"alert('xss')\"> on Tuesday. ![t](http://203.0.113.5/p.png) "
@@ -105,6 +105,15 @@ def test_the_short_answer_leads_in_bold_with_its_citation() -> None:
     assert bubble.index("<strong>Gasic &lt;b&gt;</strong>") < bubble.index("Gasic signed it.")
     assert bubble.count('href="#cite-0-1"') == 2
     assert "<strong>" not in message_html(answer, turn=0)  # none when there is no short answer
+
+
+def test_sentences_the_verifier_removed_are_shown_struck_with_their_reason() -> None:
+    answer, _ = _answer()
+    removed = Verification(2, 1, 1, (Removed("It was <b>Milos</b>.", "name “Milos” is not in the cited sentences"),))
+    bubble = message_html(replace(answer, verification=removed), turn=0)
+    assert '<details class="removed"><summary>1 sentence of the draft removed' in bubble
+    assert "<s>It was &lt;b&gt;Milos&lt;/b&gt;.</s>" in bubble and "name “Milos” is not in" in bubble
+    assert "<details" not in message_html(replace(answer, verification=Verification(1, 1, 0)), turn=0)
 
 
 def test_abstention_says_so_and_lists_passages_with_scores() -> None:

@@ -40,10 +40,10 @@ CLAIMS = [
 ]
 
 
-def test_real_claims_against_their_cited_passage(engine, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_real_claims_against_their_cited_passage(engine) -> None:  # type: ignore[no-untyped-def]
     passage = cited_passage(engine, CLAIMS[0])
     assert passage is not None and CLAIMS[0]["evidence"][0] in passage.text
-    kept = {r["id"]: r["kept"] for r in check(engine, embedder, CLAIMS)}
+    kept = {r["id"]: r["kept"] for r in check(engine, CLAIMS)}
     assert kept == {"t1": True, "t2": False}
     missing = dict(CLAIMS[0], evidence=["words no article holds"])
-    assert check(engine, embedder, [missing])[0]["kept"] is None
+    assert check(engine, [missing])[0]["kept"] is None
