@@ -257,7 +257,7 @@ def names(claim_doc: Any, evidence: str, *, aliases: dict[str, str] | None = Non
             continue
         if name in initials and _initialism(written.get(name, name)):
             continue
-        if any(name in run and any(w != name and w in vocab for w in run) for run in runs):
+        if any(name in run and any(w != name and w in vocab for w in run) for run in runs):  # "Angel" of "Angel X"
             continue  # another part of one name the article writes in full
         return next((t.text for t in claim_doc if name in words(t.text)), name)
     return None
@@ -302,7 +302,7 @@ def _expansions(text: str, vocab: set[str]) -> set[str]:
 
 
 def _name_runs(article: str) -> list[set[str]]:
-    return [set(words(m.group())) for m in re.finditer(r"[A-Z][\w’'-]+(?:[\s-]+[A-Z][\w’'-]+)+", article)]
+    return [set(words(m.group())) for m in re.finditer(r"[A-Z][\w’'-]+(?: [A-Z][\w’'-]+){1,3}\b", article)]
 
 
 def known(word: str, vocab: Iterable[str]) -> bool:
@@ -436,31 +436,42 @@ def _once(doc: Any) -> set[str]:
 
 # --- roles -------------------------------------------------------------------------------------
 
-def _role(t: Any) -> str:
-    """A name's role in its sentence: subject, object, or the preposition that introduces it."""
+def _role(t: Any) -> tuple[str, str]:
+    """A name's role in its sentence (subject, object, owner, or the preposition that introduces
+    it) and the verb it plays it for."""
     node = t
     for _ in range(4):
         dep = node.dep_
         if dep in ("compound", "flat", "appos", "conj", "amod") and node.head is not node:
             node = node.head
             continue
-        if dep == "nsubj":
-            return "subject"
-        if dep in ("nsubjpass", "dobj", "dative", "attr"):
-            return "object"
-        if dep == "poss":
-            return "owner"
+        if dep == "pobj" and (node.head.dep_ == "agent" or (node.head.lower_ == "by" and any(
+                c.dep_ in ("nsubjpass", "auxpass") for c in _verb_token(node.head).children))):
+            return "subject", _verb(node.head)  # "seen as a threat by Lisbon": Lisbon sees
         if dep == "pobj":
-            prep = node.head
-            if prep.dep_ == "agent":
-                return "subject"
-            return prep.lower_
-        return dep
-    return ""
+            return node.head.lower_, _verb(node.head)
+        role = {"nsubj": "subject", "nsubjpass": "object", "dobj": "object", "dative": "object",
+                "attr": "object", "poss": "owner"}.get(dep, dep)
+        return role, _verb(node)
+    return "", ""
 
 
-def _name_roles(doc: Any) -> dict[str, str]:
-    out: dict[str, str] = {}
+def _verb(t: Any) -> str:
+    """The lemma of the verb ``t`` depends on (itself, if it is one)."""
+    return str(_verb_token(t).lemma_).lower()
+
+
+def _verb_token(t: Any) -> Any:
+    node = t
+    for _ in range(4):
+        if node.pos_ in ("VERB", "AUX") or node.head is node:
+            break
+        node = node.head
+    return node
+
+
+def _name_roles(doc: Any) -> dict[str, tuple[str, str]]:
+    out: dict[str, tuple[str, str]] = {}
     for t in doc:
         if t.pos_ == "PROPN":
             for w in words(t.text):
@@ -471,14 +482,19 @@ def _name_roles(doc: Any) -> dict[str, str]:
 
 def roles(claim_doc: Any, evidence_docs: Sequence[Any]) -> str | None:
     """Why the claim swaps the roles of two names (who did what to whom, from where to where);
-    None when it does not."""
+    None when it does not. A swap: each name has the other's role, or one has the other's role
+    for the very same verb while the other took the first one's kind of role."""
     claim = _name_roles(claim_doc)
     for d in evidence_docs:
         ev = _name_roles(d)
         shared = [(w, claim[w], ev[w]) for w in claim if w in ev and claim[w] != ev[w]]
         for i, (a, ca, ea) in enumerate(shared):
             for b, cb, eb in shared[i + 1:]:
-                if ca == eb and cb == ea and ca != cb and {ca, cb} & _ROLE_PAIRS:
+                if not {ca[0], cb[0], ea[0], eb[0]} & _ROLE_PAIRS or ca[0] == cb[0] == ea[0] == eb[0] == "":
+                    continue
+                swapped = ca[0] == eb[0] and cb[0] == ea[0] and ca[0] != cb[0]
+                same_verb = (cb == ea and ca[0] == eb[0]) or (ca == eb and cb[0] == ea[0])
+                if swapped or (same_verb and ca[1] != cb[1]):
                     return f"the sentence swaps the roles of “{a}” and “{b}”"
     return None
 

@@ -95,6 +95,11 @@ def test_swapped_roles_fail_and_kept_roles_pass() -> None:
     evidence = [parse("Leicester signed White from Bristol in 2003.")]
     assert support.roles(parse("In 2003 Leicester signed White from Bristol."), evidence) is None
     assert support.roles(parse("In 2003 Bristol signed White from Leicester."), evidence) is not None
+    same_verb = [parse("Madrid is keen to join the pact, which might be seen as a threat by Lisbon.")]
+    assert support.roles(parse("Lisbon is keen to join the pact, which Madrid might see as a threat."),
+                         same_verb) is not None
+    assert support.roles(parse("Madrid is keen to join the pact, which Lisbon might see as a threat."),
+                         same_verb) is None
     passive = [parse("Elvis was denied a fourth number one by Eminem.")]
     assert support.roles(parse("Eminem denied Elvis a fourth number one."), passive) is None
 
