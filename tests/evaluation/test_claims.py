@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+import json
+
+from conftest import ROOT
 from rag.evaluation.claims import check, cited_passage, markdown, score
+from rag.evaluation.run import check_gate, load_gate
+from rag.evaluation.sets import SETS_DIR
 
 RECORDS = [
     {"label": "supported", "kind": "paraphrase", "kept": True, "ms": 10.0},
@@ -47,3 +52,15 @@ def test_real_claims_against_their_cited_passage(engine) -> None:  # type: ignor
     assert kept == {"t1": True, "t2": False}
     missing = dict(CLAIMS[0], evidence=["words no article holds"])
     assert check(engine, [missing])[0]["kept"] is None
+
+
+def test_sealed_seed_claims_pass_their_gate(engine) -> None:  # type: ignore[no-untyped-def]
+    """The gate on the sealed claims over the seeds (run here only to check, never to tune)."""
+    rows = [json.loads(line) for line in (ROOT / SETS_DIR / "verify_sealed.jsonl").read_text(encoding="utf-8")
+            .splitlines() if line.strip()]
+    records = check(engine, [r for r in rows if r["corpus"] == "seeds"])
+    assert sum(r["kept"] is not None for r in records) >= 100
+    failed = [f"{c['key']} = {c['value']} (needs >= {c['limit']})"
+              for c in check_gate(score(records), load_gate(ROOT / SETS_DIR / "gate-claims.toml")) if not c["passed"]]
+    assert not failed, "claim-checker gate missed: " + "; ".join(failed) + \
+        " -- run `python -m rag eval --claims` and read eval/reports/latest/claims.md"
