@@ -3,9 +3,9 @@ against the passage that holds their evidence."""
 
 from __future__ import annotations
 
-import pytest
-
 import json
+
+import pytest
 
 from conftest import ROOT
 from rag.evaluation.claims import check, cited_passage, markdown, score
