@@ -46,6 +46,7 @@ MIN_COVERAGE = 0.75  # between the two: this share of its content words must be 
 SIM_CITE = 0.35  # a further cited passage is kept as a citation only this similar
 MERGED = 1  # further sentences a claim may merge with its best match (strong models merge two)
 MERGE_GAP = 0.25  # ... when this close to the best match's similarity
+CANDIDATES = 4  # sentences of its cited passages embedded per claim: those sharing most of its words
 ALIGN_FACTS = 0.1  # ranking a claim's sentences: similarity + this x share of its numbers and names they hold
 MERGE_TERMS = 2  # ... and holding this many of the claim's words the best match lacks
 LEAK_NGRAM = 6  # a sentence sharing this many consecutive words with the instructions is dropped
@@ -146,8 +147,18 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, *, forbid
     claims = split_claims(text, len(passages))
     passages = mask_instructions(passages)  # a planted instruction supports nothing it made the model say
     sentences = _passage_sentences(passages)
-    vectors = _embed(embedder, [c.text for c in claims] + [t for _, _, _, t in sentences])
-    claim_vecs, sent_vecs = vectors[: len(claims)], vectors[len(claims):]
+    # Only the sentences sharing most words with a claim are embedded (MiniLM is most of the cost).
+    sentence_terms = [set(terms(t)) for _, _, _, t in sentences]
+    candidates = set()
+    for c in claims:
+        wanted = set(terms(c.text))
+        rows = [r for r, (pi, _, _, _) in enumerate(sentences) if pi in c.cited]
+        candidates.update(sorted(rows, key=lambda r: -len(wanted & sentence_terms[r]))[:CANDIDATES])
+    embedded = sorted(candidates)
+    vectors = _embed(embedder, [c.text for c in claims] + [sentences[r][3] for r in embedded])
+    claim_vecs = vectors[: len(claims)]
+    sent_vecs = np.zeros((len(sentences), vectors.shape[1]), dtype=np.float32)  # not embedded: similarity 0
+    sent_vecs[embedded] = vectors[len(claims):]
     leak = _ngrams(forbidden)
     checks = []
     seen: set[tuple[str, ...]] = set()
