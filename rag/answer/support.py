@@ -272,10 +272,18 @@ def facts(text: str) -> set[str]:
         w for m in re.finditer(r"\b[A-Z][\w’'-]+", text) for w in words(m.group()) if w not in STOPWORDS}
 
 
+# Words of amounts and units: "190 million pounds" covers "£190m" once the numbers check passed.
+_QUANTITY_WORDS = frozenset(terms(" ".join([*_WORD_VALUE, *_SCALE, "pound pounds dollar dollars euro euros cent "
+                                                              "percent per yen francs"])))
+
+
 def covered(claim: str, evidence: str, aliases: dict[str, str] | None = None) -> float:
     """Share of the claim's content terms the evidence has, counting names it writes another way
     (an initialism for the words, or the words for an initialism)."""
     claim_terms = set(terms(claim))
+    if not claim_terms:
+        return 1.0
+    claim_terms -= _QUANTITY_WORDS  # the numbers check holds these
     if not claim_terms:
         return 1.0
     vocab = name_vocabulary(evidence, aliases)
@@ -533,6 +541,18 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("favour favor support", "against oppose"), ("accidental unintentional", "deliberate intentional"),
         ("calm calmly", "sharp sharply angry angrily"), ("brief briefly short", "extended long lengthy prolonged"),
         ("guilty", "innocent"), ("victory win", "defeat loss"), ("true", "false"), ("same", "different"),
+        ("widen widening", "narrow narrowing"), ("accelerate speed", "slow decelerate"),
+        ("fast quick quickly rapid rapidly swift swiftly", "slow slowly gradual gradually"),
+        ("include", "exclude"), ("rich wealthy", "poor"), ("easy", "difficult hard"),
+        ("optimistic hopeful upbeat", "pessimistic gloomy"), ("confident", "doubtful sceptical skeptical worried"),
+        ("safe secure", "dangerous risky unsafe"), ("majority", "minority"), ("maximum", "minimum"),
+        ("ahead", "behind"), ("domestic", "foreign international"), ("hire recruit", "fire sack dismiss"),
+        ("enter", "leave quit exit"), ("arrive", "depart"), ("attack", "defend"), ("remember", "forget"),
+        ("relaxed", "tense"), ("improve recover", "deteriorate"), ("boom", "recession"), ("lend", "borrow"),
+        ("strict tough", "lenient lax"), ("friendly cordial", "hostile"), ("cooperation", "confrontation"),
+        ("admit confirm", "deny"), ("acquit", "convict"), ("permanent", "temporary"),
+        ("voluntary optional", "compulsory mandatory"), ("mild", "severe"), ("urban", "rural"),
+        ("above", "below"), ("inflow", "outflow"), ("peak", "trough"),
     ))
 _PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 
