@@ -244,6 +244,8 @@ def _names(doc: Any) -> tuple[str, ...]:
         if tok.tag_ in ("WP", "WP$", "WDT", "WRB") or not (
                 tok.pos_ == "PROPN" or tok.ent_type_ in _NAME_LABELS or initialism):
             continue
+        if tok.text.islower() and tok.ent_type_ not in _NAME_LABELS:
+            continue  # "lol" in a question typed in lower case: the tagger's guess, not a name
         for part in re.split(r"[^\w]+", fold(tok.text)):  # "Russia-led", "T&G", "Gašić's"
             if (len(part) > 1 and part not in STOPWORDS and part not in _QUESTION_WORDS
                     and not any(c.isdigit() for c in part)):

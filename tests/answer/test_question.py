@@ -15,6 +15,7 @@ from rag.answer.question import analyse, names, parts_of
     ("Russia-led CSTO: is Serbia a full member?", ("russia", "csto", "serbia")),  # "led" is a verb
     ("Which European Pravda editor wrote about it?", ("european", "pravda")),
     ("how many joint activities are planned", ()),
+    ("hungary dumps old soviet junk on serbia lol. what did serbia buy", ("hungary", "soviet", "serbia")),
 ])
 def test_names_are_proper_nouns_entities_and_initialisms(question: str, expected: tuple[str, ...]) -> None:
     assert names(question) == expected
