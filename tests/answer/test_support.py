@@ -18,6 +18,10 @@ from rag.answer.nlp import parse
     ("Mr Brown spoke to the Group of Eight ministers.", "Mr Brown spoke to the G8 ministers."),
     ("She won her fourth title.", "It was her fourth title."),
     ("It was signed last week.", "The pact, signed last week, holds."),
+    ("It sold 20% of its equity.", "It sold a fifth of its equity."),
+    ("Two-thirds of members voted yes.", "Two thirds of members voted yes."),
+    ("Half the staff left.", "50% of the staff left."),
+    ("It is the 20th edition.", "It is the twentieth edition."),
 ])
 def test_numbers_that_match_in_another_form_pass(claim: str, evidence: str) -> None:
     assert support.numbers(claim, evidence) is None
@@ -30,6 +34,7 @@ def test_numbers_that_match_in_another_form_pass(claim: str, evidence: str) -> N
     ("Most members back it.", "Certain members back it.", "most"),
     ("It was signed last month.", "The pact, signed last week, holds.", "last month"),
     ("The plan was agreed in 2031.", "The plan was agreed in 2025.", "2031"),
+    ("A third of the staff left.", "A quarter of the staff left.", "A third"),
 ])
 def test_numbers_that_differ_fail(claim: str, evidence: str, said: str) -> None:
     reason = support.numbers(claim, evidence)
