@@ -272,17 +272,18 @@ def _one_edit(p: str, q: str) -> bool:
     return p != q and min(len(p), len(q)) >= SPELLING_MIN_LENGTH and _edits(p, q) == 1 and not known(p, [q])
 
 
-def _spelling(x: Sequence[str], y: Sequence[str]) -> bool:
+def _spelling(x: Sequence[str], y: Sequence[str]) -> tuple[str, str] | None:
     """Two spellings of one name: a word one edit away from the other's, next to a word both write
-    the same ("Szalay Bobrovniczzy" / "Szalay Bobrovniczky"); the lone word of an aligned diff."""
+    the same ("Szalay Bobrovniczzy" / "Szalay Bobrovniczky"), or the lone word of an aligned diff;
+    the two words, or None."""
     if len(x) == len(y) == 1:
-        return _one_edit(x[0], y[0])
+        return (x[0], y[0]) if _one_edit(x[0], y[0]) else None
     for i, p in enumerate(x):
         for j, q in enumerate(y):
             if _one_edit(p, q) and ((i and j and x[i - 1] == y[j - 1])
                                     or (i + 1 < len(x) and j + 1 < len(y) and x[i + 1] == y[j + 1])):
-                return True
-    return False
+                return p, q
+    return None
 
 
 # --- membership, names and events, stated anywhere in an article ----------------------------------
@@ -383,8 +384,8 @@ def _names(s: _Sentence, a: ArticleText) -> list[Statement]:
 
 
 def _events(s: _Sentence, a: ArticleText) -> list[Statement]:
-    """What happened on a stated day, and to which countries: ("albania croatia kosovo", "03-18", "sign")."""
-    out = []
+    """What happened on a stated day, and to which countries: ("Albania, Croatia, Kosovo", "03-18", "sign")."""
+    out: list[Statement] = []
     places = sorted({e.text for e in s.doc.ents if e.label_ == "GPE"})
     if len(places) < 2:
         return out
@@ -423,11 +424,6 @@ def _disagreement(kind: str, subject: str, a: Statement, b: Statement, titles: d
     update = bool(a.date and b.date and a.date != b.date) and kind != "name_spelling"
     first, second = sorted((a, b), key=lambda st: (st.date or "", st.source))
     return Disagreement(kind, subject, (_side(first, titles), _side(second, titles)), update)
-
-
-def _changed(x: str, y: str) -> set[str]:
-    """The words two spellings of a name do not share."""
-    return set(x.split()) ^ set(y.split())
 
 
 def _aligned(xs: Sequence[_Sentence], ys: Sequence[_Sentence]) -> Iterable[tuple[_Sentence, _Sentence]]:
@@ -472,8 +468,8 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
                 if sa.kind == "membership" and _canonical(sa.subject) == _canonical(sb.subject) and sa.value == sb.value \
                         and sa.polarity != sb.polarity:
                     add(_disagreement("membership", sa.subject, sa, sb, titles))
-                elif sa.kind == "name" and _spelling(sa.value.split(), sb.value.split()) \
-                        and not vocab[a.source] & vocab[b.source] & _changed(sa.value, sb.value):
+                elif sa.kind == "name" and (variant := _spelling(sa.value.split(), sb.value.split())) \
+                        and not vocab[a.source] & vocab[b.source] & set(variant):
                     add(_disagreement("name_spelling", sa.subject, sa, sb, titles), spelling=True)
                 elif sa.kind == "event" and sa.attribute == sb.attribute and sa.value != sb.value \
                         and len(_places(sa.subject) & _places(sb.subject)) >= 2:

@@ -37,7 +37,7 @@ def render(found: list[Disagreement]) -> str:
     if not found:
         return "No disagreements found."
     lines = []
-    for subject, group in groupby(found, key=lambda d: d.subject.lower()):
+    for _, group in groupby(found, key=lambda d: d.subject.lower()):
         items = list(group)
         lines.append(f"== {items[0].subject}")
         for d in items:

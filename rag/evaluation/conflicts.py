@@ -93,6 +93,7 @@ def _candidates(text: str, kind: str, surnames: Sequence[str], doc: Any) -> list
             if ent.label_ == "PERSON" and len(ent) >= 2 and ent.start_char >= body and ent[-1].text[:1].isupper():
                 last = ent[-1]
                 out.append((last.idx, last.idx + len(last.text), last.text))
+        out = [c for c in out if any(s != c[2] for s in surnames)]  # another surname to put in its place
     elif kind == "polarity":
         out = [(m.end(1), m.end(1), "") for m in _AUX.finditer(text, body)]
         out += [(m.start(2), m.end(2), m.group(2)) for m in _NOT.finditer(text, body)]
@@ -195,8 +196,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         corpus = read_corpus(args.corpus)
         folder = args.out / "articles"
         folder.mkdir(parents=True, exist_ok=True)
+        copies: list[tuple[str, str]] = []
+        truth: list[Planted] = []
         if args.unmodified:
-            chosen, copies, truth = random.Random(args.seed).sample(corpus, args.n), [], []
+            chosen = random.Random(args.seed).sample(corpus, args.n)
         else:
             copies, truth = plant(corpus, args.n, args.seed)
             originals = {t.original for t in truth}
