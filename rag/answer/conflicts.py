@@ -447,20 +447,27 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
     titles = {a.source: a.title for a in articles}
     found: dict[tuple[str | int, ...], Disagreement] = {}
 
-    def add(d: Disagreement, *, spelling: bool = False) -> None:
+    def add(d: Disagreement, key: tuple[str, ...] = ()) -> None:
         x, y = d.sides
-        if spelling:  # one report per pair of articles and pair of spellings, not per mention
-            found.setdefault((d.kind, x.source, 0, 0, y.source, 0, 0) + tuple(sorted((x.value, y.value))), d)
-        else:
-            found.setdefault((d.kind, x.source, x.start, x.end, y.source, y.start, y.end), d)
+        found.setdefault(key or (d.kind, x.source, str(x.start), str(x.end), y.source, str(y.start), str(y.end)), d)
 
     stated = {a.source: statements(a, sentences[a.source]) for a in articles}
-    vocab = {a.source: set(words(a.text)) for a in articles}  # an article writing both spellings is not one side
+    vocab = {a.source: set(words(a.text)) for a in articles}
+    common = {w for a in articles for w in _LOWER.findall(a.text)}  # "defence"/"defense": words, not names
+    spelled = {a.source: _name_words(stated[a.source], common) for a in articles}
     for i, j in _similar_articles(articles, sentences, min_article_similarity):
         a, b = articles[i], articles[j]
         for x, y in _aligned(sentences[a.source], sentences[b.source]):
             for kind, sa, sb in _diff(x, y, a, b):
                 add(_disagreement(kind, sa.subject, sa, sb, titles))
+        for p, q in _one_edit_pairs(spelled[a.source].keys() - vocab[b.source],
+                                    spelled[b.source].keys() - vocab[a.source]):
+            # (an article that writes both spellings is not one side of a disagreement)
+            both = [(sa, sb) for sa in spelled[a.source][p] for sb in spelled[b.source][q]
+                    if _spelling(sa.value.split(), sb.value.split()) == (p, q)]
+            if both:  # one report per pair of articles and spellings, not one per mention
+                sa, sb = both[0]
+                add(_disagreement("name_spelling", sa.subject, sa, sb, titles), ("name_spelling", a.source, b.source, p, q))
         for sa in stated[a.source]:
             for sb in stated[b.source]:
                 if sa.kind != sb.kind:
@@ -468,10 +475,36 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
                 if sa.kind == "membership" and _canonical(sa.subject) == _canonical(sb.subject) and sa.value == sb.value \
                         and sa.polarity != sb.polarity:
                     add(_disagreement("membership", sa.subject, sa, sb, titles))
-                elif sa.kind == "name" and (variant := _spelling(sa.value.split(), sb.value.split())) \
-                        and not vocab[a.source] & vocab[b.source] & set(variant):
-                    add(_disagreement("name_spelling", sa.subject, sa, sb, titles), spelling=True)
                 elif sa.kind == "event" and sa.attribute == sb.attribute and sa.value != sb.value \
                         and len(_places(sa.subject) & _places(sb.subject)) >= 2:
                     add(_disagreement("event", f"{sa.subject} on {sa.attribute}", sa, sb, titles))
     return sorted(found.values(), key=lambda d: (d.subject.lower(), d.kind, d.sides[0].source, d.sides[0].start))
+
+
+_LOWER = re.compile(r"(?<![\w’'-])[a-z][a-z]+\b")
+
+
+def _name_words(stated: Sequence[Statement], common: set[str]) -> dict[str, list[Statement]]:
+    """Name words long enough to be misspelt (and never written in lower case, as words are) -> the
+    name statements that write them."""
+    out: dict[str, list[Statement]] = {}
+    for st in stated:
+        if st.kind == "name":
+            for w in set(st.value.split()):
+                if len(w) >= SPELLING_MIN_LENGTH and w not in common:
+                    out.setdefault(w, []).append(st)
+    return out
+
+
+def _one_edit_pairs(xs: Iterable[str], ys: Iterable[str]) -> list[tuple[str, str]]:
+    """Pairs of words one edit apart, found through their one-deletion variants (symmetric delete:
+    a pair of words one edit apart shares a variant), not by comparing every pair."""
+    index: dict[str, set[str]] = {}
+    for y in ys:
+        for v in _deletions(y):
+            index.setdefault(v, set()).add(y)
+    return sorted({(x, y) for x in xs for v in _deletions(x) for y in index.get(v, ()) if _one_edit(x, y)})
+
+
+def _deletions(w: str) -> set[str]:
+    return {w} | {w[:i] + w[i + 1:] for i in range(len(w))}
