@@ -402,13 +402,57 @@ def _events(s: _Sentence, a: ArticleText) -> list[Statement]:
     return out
 
 
+_AGREEMENTS = frozenset({"agreement", "pact", "treaty", "memorandum", "deal", "accord", "declaration", "alliance"})
+
+
+def _parties(tokens: Iterable[Any]) -> dict[str, str]:
+    """Countries named (or their adjectives: "Hungarian-Serbian pact") -> as written."""
+    out: dict[str, str] = {}
+    for t in tokens:
+        if t.ent_type_ in ("GPE", "NORP") or (t.pos_ == "ADJ" and t.text.istitle() and t.i > 0):
+            out.setdefault(_canonical(t.text), t.text)
+    return out
+
+
+def _signings(s: _Sentence, a: ArticleText) -> list[Statement]:
+    """When an agreement between countries was (or is to be) signed: "signed on 1 April", "the
+    pact of 1 April", "possibly being signed soon" -> ("Serbia, Hungary", "signed", "04-01" | "soon")."""
+    out: list[Statement] = []
+    for t in s.doc:
+        when = None
+        if t.lemma_.lower() == "sign" and t.pos_ == "VERB":
+            when = next((c for c in t.children if c.dep_ == "advmod" and c.lower_ == "soon"), None)
+            if when is None:
+                when = next((g for c in t.children if c.dep_ == "prep" and c.lower_ == "on" for g in c.children
+                             if g.ent_type_ == "DATE"), None)
+            parties = _parties(s.doc)
+        elif t.lemma_.lower() in _AGREEMENTS and t.pos_ == "NOUN":
+            when = next((g for c in t.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children
+                         if g.ent_type_ == "DATE"), None)
+            parties = _parties(t.subtree)
+            if len(parties) < 2:
+                parties = _parties(s.doc)
+        if when is None or len(parties) < 2:
+            continue
+        if when.lower_ == "soon":
+            value, span = "soon", (when.idx, when.idx + len(when.text))
+        else:
+            ent = next(e for e in s.doc.ents if e.start <= when.i < e.end)
+            if not _DAY_MONTH.search(ent.text):
+                continue
+            value, span = _date_value(ent.text), (ent.start_char, ent.end_char)
+        out.append(Statement(a.source, a.date, "signing", ", ".join(sorted(parties.values())), "signed", value,
+                             True, s.start, s.end, s.text, s.start + span[0], s.start + span[1]))
+    return out
+
+
 def statements(article: ArticleText, sentences: Sequence[_Sentence]) -> list[Statement]:
     """The membership, name and event statements of one article (values in aligned sentences are
     compared pair by pair in ``find``)."""
     out: list[Statement] = []
     previous = None
     for s in sentences:
-        out += _memberships(s, article, previous) + _names(s, article) + _events(s, article)
+        out += _memberships(s, article, previous) + _names(s, article) + _events(s, article) + _signings(s, article)
         previous = s.doc
     return out
 
@@ -475,6 +519,9 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
                 if sa.kind == "membership" and _canonical(sa.subject) == _canonical(sb.subject) and sa.value == sb.value \
                         and sa.polarity != sb.polarity:
                     add(_disagreement("membership", sa.subject, sa, sb, titles))
+                elif sa.kind == "signing" and sa.value != sb.value \
+                        and {_canonical(x) for x in sa.subject.split(", ")} == {_canonical(x) for x in sb.subject.split(", ")}:
+                    add(_disagreement("date", f"{sa.subject} agreement signed", sa, sb, titles))
                 elif sa.kind == "event" and sa.attribute == sb.attribute and sa.value != sb.value \
                         and len(_places(sa.subject) & _places(sb.subject)) >= 2:
                     add(_disagreement("event", f"{sa.subject} on {sa.attribute}", sa, sb, titles))

@@ -140,3 +140,13 @@ def test_planted_kinds_are_found(kind: str) -> None:
     assert truth and truth[0].kind == kind
     found = find([ArticleText("x.txt", "X", None, text), ArticleText(copies[0][0], "X", None, copies[0][1])])
     assert score([d.to_dict() for d in found], truth)["recall"] == 1.0
+
+
+def test_a_signing_date_against_an_agreement_still_to_be_signed() -> None:
+    found = pair("The situation is similar with the Hungarian-Serbian pact of 1 April, which deepens ties.",
+                 "Media reported plans for an alliance between Serbia and Hungary, with an agreement possibly "
+                 "being signed soon.")
+    assert kinds(found) == ["date"]
+    assert sorted(s.value for s in found[0].sides) == ["04-01", "soon"]
+    assert pair("The situation is similar with the Hungarian-Serbian pact of 1 April, which deepens ties.",
+                "The agreement between Serbia and Hungary was signed on April 1 in Belgrade.") == []
