@@ -163,7 +163,7 @@ def _subject(doc: Any) -> str:
             return ent.text
     for t in doc:
         if t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN"):
-            return " ".join(x.text for x in t.subtree if x.dep_ in ("compound", "amod") or x is t)
+            return " ".join(x.text for x in t.subtree if x.dep_ in ("compound", "amod") or x.i == t.i)
     return doc.text[:40]
 
 
@@ -171,7 +171,7 @@ def _attribute(token: Any) -> str:
     """What a value is about: the noun it counts or the word it depends on ("79 activities" -> activity)."""
     node = token
     for _ in range(3):
-        if node.head is node:
+        if node.head.i == node.i:  # spaCy makes a new Token per access: compare positions
             break
         node = node.head
         if node.pos_ in ("NOUN", "VERB", "PROPN"):
@@ -306,7 +306,7 @@ def _group(token: Any, previous: Any) -> list[Any]:
         for e in doc.ents:
             if e.label_ == "GPE" and (doc is not head.doc or e.start < head.i):
                 first = e.root
-                while first.dep_ == "conj" and first.head is not first:
+                while first.dep_ == "conj" and first.head.i != first.i:
                     first = first.head
                 lists.setdefault(first.i, []).append(e.root)
         fitting = [names for _, names in sorted(lists.items()) if len(names) == n]
@@ -393,7 +393,7 @@ def _events(s: _Sentence, a: ArticleText) -> list[Statement]:
         if e.label_ != "DATE" or not _DAY_MONTH.search(e.text):
             continue
         node = e.root
-        while node.pos_ != "VERB" and node.head is not node:
+        while node.pos_ != "VERB" and node.head.i != node.i:
             node = node.head
         if node.lemma_.lower() in EVENT_VERBS:
             at = s.start + e.start_char
