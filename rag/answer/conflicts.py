@@ -497,7 +497,12 @@ def _aligned(xs: Sequence[_Sentence], ys: Sequence[_Sentence]) -> Iterable[tuple
 
 
 def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ARTICLE_SIMILARITY) -> list[Disagreement]:
-    """Every disagreement between two of ``articles``, grouped by subject."""
+    """Every disagreement between two of ``articles``, grouped by subject. A source is read once (an
+    index may hold one file ingested from two folders; its spans name the source alone)."""
+    unique: dict[str, ArticleText] = {}
+    for a in articles:
+        unique.setdefault(a.source, a)
+    articles = list(unique.values())
     sentences = _sentences(articles)
     titles = {a.source: a.title for a in articles}
     found: dict[tuple[str | int, ...], Disagreement] = {}

@@ -150,3 +150,10 @@ def test_a_signing_date_against_an_agreement_still_to_be_signed() -> None:
     assert sorted(s.value for s in found[0].sides) == ["04-01", "soon"]
     assert pair("The situation is similar with the Hungarian-Serbian pact of 1 April, which deepens ties.",
                 "The agreement between Serbia and Hungary was signed on April 1 in Belgrade.") == []
+
+
+def test_a_source_listed_twice_is_read_once() -> None:
+    a = ArticleText("a.txt", "A", None, f"{CONTEXT}\nThe memorandum was signed by Albania, Kosovo and Croatia. "
+                    "It binds the three nations, which are all NATO members, to mutual support.")
+    b = ArticleText("b.txt", "B", None, f"{CONTEXT}\nWithout recognition from Spain and Greece, Kosovo cannot join NATO.")
+    assert kinds(find([a, a, b, b])) == ["membership"]
