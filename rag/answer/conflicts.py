@@ -200,7 +200,12 @@ def _date_value(text: str) -> str:
         day, month = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
         if month.lower() in _MONTHS:
             return f"{_MONTHS[month.lower()]:02d}-{int(day):02d}"
-    return " ".join(w for w in words(text) if w != "the")
+    out = []
+    for w in words(text):
+        values = number_mentions(w)
+        if w != "the":  # "a twenty year period" = "a 20-year period"
+            out.append(f"{max(values[0][1]):g}" if values and w != "a" else w)
+    return " ".join(out)
 
 
 def _spans_of(doc: Any, i: int, j: int) -> tuple[str, str, Any]:
@@ -256,6 +261,8 @@ def _diff(a: _Sentence, b: _Sentence, art_a: ArticleText, art_b: ArticleText) ->
         elif kind_a == "date" and val_a == val_b:
             continue
         elif kind_a == "name":
+            if not any(t.pos_ in ("VERB", "AUX") for t in a.doc):
+                continue  # a list of names (a team sheet) states nothing about any one of them
             if matcher.ratio() < NAME_RATIO or known(fold(val_a), [fold(val_b)]) \
                     or {*words(val_a), *words(val_b)} & _TITLES:  # "Mr Howard" for "Michael Howard"
                 continue

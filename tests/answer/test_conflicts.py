@@ -49,6 +49,8 @@ def test_a_different_date_is_a_conflict_the_same_date_written_otherwise_is_not()
     a = "The Serbian-Hungarian plan was signed in Belgrade on 1 April by both defence ministers."
     assert kinds(pair(a, a.replace("1 April", "3 April"))) == ["date"]
     assert pair(a, a.replace("1 April", "April 1")) == []
+    b = "Some experts believe this could require borrowing of up to $4.5 trillion over a 20-year period."
+    assert pair(b, b.replace("20-year", "twenty year")) == []
 
 
 def test_a_spelling_variant_is_found() -> None:
