@@ -24,6 +24,8 @@ INTERNAL_USES = {
     ("rag.evaluation.claims", "rag.answer.verify"): "it measures the claim checker itself",
     ("rag.bench.measure", "rag.index.chunk"): "the embedding floor embeds exactly the text ingestion embeds",
     ("rag.bench.measure", "rag.index.store"): "the floors read the stored vectors straight from Chroma",
+    ("rag.app.conflicts_cli", "rag.answer.conflicts"): "the conflicts command lists the detector's findings",
+    ("rag.evaluation.conflicts", "rag.answer.nlp"): "planted names are people spaCy finds, as the detector reads them",
 }
 # A tool may build on a lower tool: the benchmark and load test report percentiles as the evaluation does.
 TOOL_USES = {("rag.bench", "rag.evaluation")}

@@ -36,6 +36,7 @@ PLUGINS: dict[str, tuple[str, str]] = {
              "throughput against the engine's"),
     "serve": ("rag.app.serve", "serve the HTTP API (OpenAI-compatible, REST) with the chat UI at /"),
     "mcp": ("rag.app.mcp", "serve the archive as MCP tools over stdio (search, ask, verify, list_articles)"),
+    "conflicts": ("rag.app.conflicts_cli", "list where the indexed articles disagree, grouped by subject"),
 }
 
 
