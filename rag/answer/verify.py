@@ -149,6 +149,17 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, *, forbid
     sent_vecs = np.zeros((len(sentences), vectors.shape[1]), dtype=np.float32)  # not embedded: similarity 0
     sent_vecs[embedded] = vectors[len(claims):]
     leak = _ngrams(forbidden)
+    table = dict(aliases or {})  # once per answer, not per sentence (the BBC table has thousands)
+    facts = [support.facts(t) for _, _, _, t in sentences]
+    read: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+
+    def article_of(source: str) -> tuple[str, list[tuple[int, int]]]:
+        """An article's text and sentences, read once per answer however many sentences cite it."""
+        if source not in read:
+            text = article(source) if article else ""
+            read[source] = (text, sentence_spans(text) if text else [])
+        return read[source]
+
     checks = []
     seen: set[tuple[str, ...]] = set()
     for i, claim in enumerate(claims):
@@ -158,20 +169,21 @@ def verify(text: str, passages: Sequence[Passage], embedder: Embedder, *, forbid
             continue
         seen.add(key)
         sims = claim_vecs[i] @ sent_vecs.T if len(sentences) else np.zeros(0)
-        checks.append(_check(claim, passages, sentences, sims, leak, dict(aliases or {}), article))
+        checks.append(_check(claim, passages, sentences, sims, leak, table, article_of, facts, sentence_terms))
     return _compose(checks, passages)
 
 
 def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int, int, int, str]],
            sims: np.ndarray, leak: set[tuple[str, ...]], aliases: dict[str, str],
-           article: Callable[[str], str] | None) -> Check:
+           article_of: Callable[[str], tuple[str, list[tuple[int, int]]]], facts: list[set[str]],
+           sentence_terms: list[set[str]]) -> Check:
     if not claim.cited:
         return Check(claim, False, "no citation to a retrieved passage")
     if leak and _ngrams(claim.text) & leak:
         return Check(claim, False, "quotes the instructions")
     wanted = support.facts(claim.text)
-    rank = {r: float(sims[r]) + ALIGN_FACTS * len(wanted & support.facts(t)) / max(len(wanted), 1)
-            for r, (pi, _, _, t) in enumerate(sentences) if pi in claim.cited}
+    rank = {r: float(sims[r]) + ALIGN_FACTS * len(wanted & facts[r]) / max(len(wanted), 1)
+            for r, (pi, _, _, _) in enumerate(sentences) if pi in claim.cited}
     rows = sorted(rank, key=lambda r: -rank[r])  # the sentence it says most like, and with its facts
     if not rows:
         return Check(claim, False, "the cited passage has no sentences")
@@ -180,13 +192,12 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
     plain = set(terms(claim.text)) - set(support.claim_names(claim_doc))  # what it says, names aside
     core = [rows[0]]
     for r in rows[1:MERGED + 1]:  # a second sentence it merges in: close, and saying more of it
-        if sims[r] >= sims[rows[0]] - MERGE_GAP and len((plain & set(terms(sentences[r][3])))
-                                              - set(terms(sentences[rows[0]][3]))) >= MERGE_TERMS:
+        if sims[r] >= sims[rows[0]] - MERGE_GAP and len((plain & sentence_terms[r])
+                                              - sentence_terms[rows[0]]) >= MERGE_TERMS:
             core.append(r)
     source = passages[sentences[core[0]][0]].source
-    text = article(source) if article else ""
+    text, spans = article_of(source)
     if text:  # the neighbours in the article, also where the passage ends
-        spans = sentence_spans(text)
         near = sorted({n for r in core for i, (s, e) in enumerate(spans) if s < sentences[r][2] and sentences[r][1] < e
                        for n in (i - 1, i, i + 1) if 0 <= n < len(spans)})
         context = [text[spans[n][0]:spans[n][1]] for n in near]
