@@ -26,7 +26,7 @@ from ..embed import Embedder
 from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from .injection import looks_like_instruction, mask_instructions
-from .question import PLACE_NOUNS, Question
+from .question import PLACE_NOUNS, Question, Slot, qualifiers, sort_of
 
 # Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
 MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity
@@ -165,6 +165,13 @@ class Extractive:
                               and c.score >= 0.6 * best.score), None)
                 if extra is not None:
                     picks.append(extra)
+        if q.many and q.kind in ENTITY_LABELS:  # "which countries", "each of the pacts": one sentence per answer
+            given = {fold(short)} if short else set()
+            close = [c for c in cands[1:SLOT_POOL] if c.score >= SLOT_KEEP * best.score and c not in picks]
+            for c, found in zip(close, _typed_entities(q, [c.quote for c in close])):
+                if found and fold(found) not in given and len(picks) < MAX_SENTENCES:
+                    given.add(fold(found))
+                    picks.append(c)
         for c in cands[1:]:
             if c in picks:
                 continue
@@ -332,15 +339,51 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
             ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (
                 _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
-            ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_stem(slot.noun, list(doc)))
+            ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_role(slot, doc))
         elif slot.kind == "name":  # a place for a place noun ("which country": not NATO); else any name
             labels = _PLACE_ENTITIES if slot.word.lower() in PLACE_NOUNS else _NAME_ENTITIES
-            ok = any(e.label_ in labels for e in fresh)
+            ok = any(e.label_ in labels and (not slot.named or _names_noun(e, slot.noun)) for e in fresh)
         else:
             ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
         if ok:
             return i
     return None
+
+
+def _same_role(slot: Slot, doc: Any) -> bool:
+    """Does the sentence name the asked role, not the same role of another (the question's
+    "Croatian defence minister" is not the sentence's "Kosovo's Defence Minister", nor its
+    "transport minister" a "finance minister")?"""
+    for tok in doc:
+        if stem(fold(tok.text).split("-")[0]) != slot.noun:
+            continue
+        if _agree(slot.qualifiers, qualifiers(tok)) and _agree(slot.sort, sort_of(tok)):
+            return True
+    return False
+
+
+def _agree(asked: tuple[str, ...], found: tuple[str, ...]) -> bool:
+    """Qualifiers agree unless both sides give some and none is shared."""
+    return not asked or not found or bool(set(asked) & set(found))
+
+
+def _names_noun(entity: Any, noun: str) -> bool:
+    """Is a name the named noun's own: the noun is in the name ("the Dayton Agreement"), or the
+    name stands next to it by apposition, compound or "called" ("the treaty, the X, ...")? A
+    sentence that does not have the noun leaves that open (True)."""
+    doc = entity.doc
+    nouns = [t for t in doc if stem(fold(t.text)) == noun]
+    if not nouns or any(entity.start <= t.i < entity.end for t in nouns):
+        return True
+    root = entity.root
+    for t in nouns:
+        if root.head is t and root.dep_ in ("appos", "compound", "nmod", "npadvmod"):
+            return True
+        if t.head is root and t.dep_ in ("appos", "compound"):
+            return True
+        if root.head.lemma_ in ("call", "name", "know", "title") and root.head.head is t:
+            return True
+    return False
 
 
 def _same_stem(noun: str, tokens: list[Any]) -> bool:

@@ -37,6 +37,8 @@ _MONEY = re.compile(r"\bhow much (money )?(did|does|do|will|would|was|were|is|ar
                     r" of\b|\bhow expensive\b")
 _FOCUS = re.compile(r"\b(?:how (?:many|much)|which|what)\s+(?!(?:is|are|was|were|did|does|do|has|have|had|will"
                     r"|would|can|could|should)\b)(\w+(?:[\s-]+\w+)?)")
+# Parts of speech that qualify or connect rather than carry content (Universal POS tags).
+_PERIPHERAL = frozenset(["ADV", "INTJ", "PRON", "DET", "AUX", "PART", "SCONJ", "CCONJ", "PUNCT", "SYM"])
 _YESNO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b")
 
 
@@ -54,6 +56,11 @@ class Slot:
     kind: str  # count | name | person | day
     noun: str = ""  # stem of the counted or named noun
     word: str = ""  # that noun as the question writes it
+    # Names qualifying the noun, folded to 5-letter keys ("the Croatian defence minister" -> croat):
+    # a sentence whose same noun has other such names speaks of another one.
+    qualifiers: tuple[str, ...] = ()
+    sort: tuple[str, ...] = ()  # common nouns compounded with it, 5-letter keys ("the transport minister" -> transport)
+    named: bool = False  # "the name/title of the <noun>": the name must be the noun's own
 
 
 @dataclass(frozen=True)
@@ -69,6 +76,7 @@ class Question:
     kinds: tuple[str, ...] = ()  # every kind asked for: "Where and when ..." -> (place, date)
     core: str = ""  # the sentence that asks, when the text has several (instructions are ignored)
     slot: Slot | None = None  # what exactly must be in the answer, when the parse says
+    many: bool = False  # several answers are asked for ("which countries", "each of the pacts", "list ...")
 
 
 def clean(question: str, max_chars: int = 2000) -> str:
@@ -132,17 +140,22 @@ def analyse(text: str) -> Question:
     if _MONEY.search(low):
         kinds = ("money", *(k for k in kinds if k != "count"))
     kind = kinds[0] if kinds else ("yesno" if _YESNO.match(low) else "what")
-    content = tuple(dict.fromkeys(t for t in terms(core) if t not in _QUESTION_WORDS))
+    from .nlp import parse
+
+    doc = parse(core)
+    # Words that only qualify or connect ("actually", "really", "lol", "them") say nothing the
+    # evidence must hold: only the parse's content words are terms.
+    peripheral = {stem(fold(t.text)) for t in doc if t.pos_ in _PERIPHERAL} - {
+        stem(fold(t.text)) for t in doc if t.pos_ not in _PERIPHERAL}
+    content = tuple(dict.fromkeys(t for t in terms(core) if t not in _QUESTION_WORDS and t not in peripheral))
     focus: tuple[str, ...] = ()
     m = _FOCUS.search(low)
     if m:
         focus = tuple(t for t in terms(m.group(1)) if t in content)
-    from .nlp import parse
-
-    doc = parse(core)
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
-                    focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc))
+                    focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc),
+                    many=asks_many(doc))
 
 
 # Nouns naming a person's role: "the name of the <role>" asks for a person's name.
@@ -184,7 +197,7 @@ def slot_of(doc: Any) -> Slot | None:
             role = next((c for c in tok.head.children if c is not tok and c.dep_ in ("attr", "nsubj")
                          and c.lemma_.lower() in ROLE_NOUNS), None)
             if role is not None:
-                return Slot("person", stem(role.lower_), role.text)
+                return Slot("person", stem(role.lower_), role.text, qualifiers(role), sort_of(role))
         if low == "many" and tok.i > 0 and doc[tok.i - 1].lower_ == "how" and tok.dep_ == "amod":
             return Slot("count", stem(fold(tok.head.text).split("-")[0]), tok.head.text)
         if tok.lemma_.lower() in ("name", "title") and tok.pos_ == "NOUN" and any(
@@ -192,13 +205,55 @@ def slot_of(doc: Any) -> Slot | None:
             of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
             named = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
             if named is not None and named.lemma_.lower() in ROLE_NOUNS:
-                return Slot("person", stem(named.lower_))
-            return Slot("name", stem(named.lower_) if named is not None else "")
+                return Slot("person", stem(named.lower_), named.text, qualifiers(named), sort_of(named))
+            if named is not None:
+                return Slot("name", stem(named.lower_), named.text, named=True)
+            return Slot("name")
         if tok.lemma_.lower() in ("date", "day") and tok.pos_ == "NOUN" and (
                 any(c.lower_ in ("exact", "precise") for c in tok.children)
                 or any(t.lower_ in ("what", "which") for t in doc[max(0, tok.i - 3): tok.i])):
             return Slot("day")
     return None
+
+
+def asks_many(doc: Any) -> bool:
+    """Does a parsed question ask for several answers? A plural noun after the question word
+    ("which countries", "what officials"), a distributive word ("each", "both", "all of"), or an
+    imperative "list"/"name" ("List the officials ...").
+
+    >>> asks_many(parse("Where was each of the two pacts signed?"))   # doctest: +SKIP
+    True
+    """
+    for tok in doc:
+        low = tok.lower_
+        if low in ("which", "what") and tok.head.tag_ in ("NNS", "NNPS") and tok.dep_ in ("det", "amod"):
+            return True
+        if low in ("each", "both") or (low == "all" and tok.dep_ in ("predet", "det", "nsubj", "dobj")):
+            return True
+        if tok.i == 0 and tok.lemma_.lower() in ("list", "name", "enumerate") and tok.pos_ == "VERB":
+            return True
+    return False
+
+
+def qualifiers(noun: Any) -> tuple[str, ...]:
+    """Named entities that qualify a parsed noun, as 5-letter keys of their folded words: "the
+    Croatian defence minister", "Croatia's minister", "the minister of Croatia" -> ("croat",)."""
+    out = []
+    for child in noun.children:
+        if child.dep_ == "prep" and child.lower_ in ("of", "from", "for"):
+            child = next((c for c in child.children if c.dep_ == "pobj"), child)
+        elif child.dep_ not in ("amod", "poss", "compound", "nmod"):
+            continue
+        for t in (child, *(c for c in child.children if c.dep_ == "conj")):  # "from Serbia and Hungary"
+            if t.ent_type_ in ("NORP", "GPE", "ORG", "LOC", "PERSON"):
+                out.append(fold(t.text)[:5])
+    return tuple(dict.fromkeys(out))
+
+
+def sort_of(noun: Any) -> tuple[str, ...]:
+    """Common nouns compounded with a parsed noun, as 5-letter keys: "the finance minister" -> ("finan",)."""
+    return tuple(fold(c.text)[:5] for c in noun.children
+                 if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN") and not c.ent_type_)
 
 
 _MARKUP = re.compile(r"<!--.*?(-->|$)|<[^>]{1,200}>", re.DOTALL)

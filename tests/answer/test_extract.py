@@ -92,7 +92,8 @@ def test_an_initialism_the_articles_only_spell_out_is_found_and_covered(embedder
 
 
 FLEET = ("The carrier bought 12 new aircraft in March, its transport minister said. "
-         "Some 3,000 soldiers guard the border. The carrier is hiring pilots for the new aircraft. The airline's chief executive welcomed the deal on 4 May 2024.")
+         "Some 3,000 soldiers guard the border. The carrier is hiring pilots for the new aircraft. The airline's chief executive welcomed the deal on 4 May 2024. "
+         "Spain's finance minister, Maria Gonzalez, said the 2019 leasing agreement with Portugal had lapsed.")
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,7 @@ def fleet_passage() -> Passage:
     ("How many aircraft did the carrier buy?", "12 new aircraft"),
     ("How many troops guard the border?", "3,000 soldiers"),  # another word for what is counted
     ("On what date did the chief executive welcome the deal?", "4 May 2024"),
+    ("What is the name of Spain's finance minister?", "Maria Gonzalez"),
 ])
 def test_a_slot_the_passage_fills_is_answered(fleet: Extractive, question: str, holds: str) -> None:
     got = fleet.extract(analyse(question), [fleet_passage()])
@@ -118,6 +120,8 @@ def test_a_slot_the_passage_fills_is_answered(fleet: Extractive, question: str, 
     ("How many pilots did the carrier hire?", "that number"),  # 12 counts aircraft, not pilots
     ("What is the name of the transport minister who spoke about the aircraft?", "the person's name"),
     ("What was the exact date the carrier bought the new aircraft?", "the exact date"),  # only "in March"
+    ("What is the name of Portugal's finance minister?", "the person's name"),  # Spain's is named
+    ("What is the official name of the 2019 leasing agreement?", "its name"),  # Spain is no agreement's name
 ])
 def test_an_empty_slot_is_a_precise_refusal_citing_what_is_there(fleet: Extractive, question: str,
                                                                    missing: str) -> None:

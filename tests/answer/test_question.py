@@ -68,3 +68,26 @@ def test_a_compound_question_splits_where_a_second_question_starts(question: str
     assert tuple(ask for ask, _ in parts) == asks
     if len(parts) > 1:  # the second part is searched with the first part's topic
         assert "the committee" in parts[1][1] or "the bank" in parts[1][1]
+
+
+@pytest.mark.parametrize(("question", "qualifiers"), [
+    ("What is the name of the Croatian defence minister?", ("croat",)),
+    ("Who is the defence minister of Kosovo?", ("kosov",)),
+    ("What is the name of Spain's finance minister?", ("spain",)),
+    ("What is the name of the finance minister who resigned?", ()),
+])
+def test_a_role_keeps_the_names_that_qualify_it(question: str, qualifiers: tuple[str, ...]) -> None:
+    slot = analyse(question).slot
+    assert slot is not None and slot.kind == "person" and slot.qualifiers == qualifiers
+
+
+@pytest.mark.parametrize(("question", "many"), [
+    ("Which countries signed the accord?", True),
+    ("Where was each of the two treaties signed?", True),
+    ("List the ministers who resigned last year.", True),
+    ("Which country signed the accord?", False),
+    ("How many ministers resigned?", False),  # one number, however many it counts
+    ("Who signed the accord?", False),
+])
+def test_a_question_asking_for_several_answers_is_marked(question: str, many: bool) -> None:
+    assert analyse(question).many is many
