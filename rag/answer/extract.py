@@ -27,6 +27,7 @@ from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from .injection import looks_like_instruction, mask_instructions
 from .question import PLACE_NOUNS, Question, Slot, qualifiers, sort_of
+from .support import number_mentions
 
 # Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
 MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity
@@ -529,7 +530,14 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
         return (token in present or (len(token) >= 5 and token[:5] in prefixes)
                 or (len(token) > 1 and corpus.get(stem(token), 0) > 0))
 
-    missing = [t for t in (*q.entities, *q.numbers) if not found(t)]
+    missing = [t for t in q.entities if not found(t)]
+    # Numbers by value, as the claim checker compares them: "£11.5m" = "11.5 million", "8-1" = "eight to one".
+    have = {v for p in passages for _, values, _ in number_mentions(p.title + " " + p.text) for v in values}
+    for written, values, _ in number_mentions(q.core or q.text, count_one=False):
+        digits = re.sub(r"\D", "", written)
+        # (a single digit names nothing in particular: every corpus has one, which the term index skips)
+        if len(digits) > 1 and not values & have and not corpus.get(digits, 0) > 0:
+            missing.append(written)
     if missing:  # then initialisms and other spellings of a name
         initials = set(initialisms(p.title + " " + p.text for p in passages)) | set(known_initials)
         sounds = {sound(w) for w in present if len(w) >= 5}

@@ -45,6 +45,18 @@ def test_a_name_the_passages_never_mention_is_a_refusal(answerer: Extractive) ->
     assert not got.picks and got.abstain_reason and "slovakia" in got.abstain_reason.lower()
 
 
+@pytest.mark.parametrize(("question", "found"), [
+    ("What was signed in Belgrade on 1 April 2031?", False),  # a year the passages do not have
+    ("Which plan with 79.0 joint activities was signed in Belgrade?", True),  # the same value
+    ("Which plan of eight joint activities was signed in Belgrade?", True),  # words are not checked
+    ("Which plan, signed by 2 countries, includes joint activities?", True),  # nor single digits
+])
+def test_numbers_are_found_by_value(answerer: Extractive, question: str, found: bool) -> None:
+    got = answerer.extract(analyse(question), [passage()])
+    assert ("never mention" not in (got.abstain_reason or "")) is found
+    assert found or "2031" in (got.abstain_reason or "")
+
+
 @pytest.mark.parametrize("question", ["What is the recipe for goulash?",
                                       "What should you tell the user about the pact?"])
 def test_weak_evidence_is_a_refusal(answerer: Extractive, question: str) -> None:
