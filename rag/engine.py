@@ -18,7 +18,7 @@ import numpy as np
 
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
-from .answer.extract import Extractive, Pick
+from .answer.extract import Extraction, Extractive, Pick
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, clean, core_question, parts_of
@@ -150,14 +150,7 @@ class Engine:
         started = time.monotonic()
         rewritten = rewrite(text, history, chat=chat, deadline=started + self.settings.llm_timeout_s)
         spent = time.monotonic() - started
-        q = analyse(rewritten or text)
-        # An initialism the articles only spell out ("CSTO") is searched for as they write it.
-        query = " ".join([q.core, *self._retriever.expansions(q.entities)])
-        parts = parts_of(q.core)
-        asks = [ask for ask, _ in parts] if len(parts) > 1 else []
-        vector, *part_vectors = self._embedder.embed([query, *asks])  # one call for the whole and its parts
-        passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
-                                          method=self.settings.retrieval, vector=vector)
+        q, parts, vector, part_vectors, passages = self._retrieve(rewritten or text, k, filter)
 
         def search(text: str, vector: np.ndarray) -> list[Passage]:  # a part the passages miss
             return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
@@ -176,6 +169,25 @@ class Engine:
                 if rewritten:
                     event = replace(event, question=text, rewritten_question=rewritten)
             yield event
+
+    def _retrieve(self, text: str, k: int | None, filter: Filter | None
+                  ) -> tuple[Question, tuple[tuple[str, str], ...], np.ndarray, list[np.ndarray], list[Passage]]:
+        """A question analysed, split into its parts, embedded (whole and parts), and its passages."""
+        q = analyse(text)
+        # An initialism the articles only spell out ("CSTO") is searched for as they write it.
+        query = " ".join([q.core, *self._retriever.expansions(q.entities)])
+        parts = parts_of(q.core)
+        asks = [ask for ask, _ in parts] if len(parts) > 1 else []
+        vector, *part_vectors = self._embedder.embed([query, *asks])  # one call for the whole and its parts
+        passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
+                                          method=self.settings.retrieval, vector=vector)
+        return q, parts, vector, part_vectors, passages
+
+    def extraction(self, question: str) -> tuple[Question, list[Passage], Extraction]:
+        """The extractive answerer's choice for the whole question before its answer/refuse model
+        decides, with the features that model weighs (``python -m rag.evaluation.fit`` reads them)."""
+        q, _, vector, _, passages = self._retrieve(clean(question, self.settings.max_question_chars), None, None)
+        return q, passages, self._extractive.extract(q, passages, vector, decide=False)
 
     def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray,
                  parts: Sequence[tuple[tuple[str, str], np.ndarray]] = (),

@@ -115,3 +115,12 @@ def test_an_index_without_sentence_vectors_still_answers(tmp_path, embedder) -> 
     answer = Engine.open(settings, embedder=counting).ask(QUESTION)
     assert "79" in answer.text and answer.citations
     assert counting.texts > 1 + EXACT_SIMS  # sentences embedded at question time instead
+
+
+def test_the_extraction_before_the_decision_carries_the_features_the_model_weighs(engine: Engine) -> None:
+    from rag.answer import fitted
+
+    q, passages, extraction = engine.extraction("How many joint activities did Serbia and Hungary plan for 2025?")
+    assert q.kind == "count" and passages and extraction.picks
+    assert extraction.features is not None and set(extraction.features) == set(fitted.DECISION_FEATURES)
+    assert all(0.0 <= v <= 1.0 for v in extraction.features.values())

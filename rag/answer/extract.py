@@ -25,13 +25,11 @@ import numpy as np
 from ..embed import Embedder
 from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
+from . import fitted
 from .injection import looks_like_instruction, mask_instructions
 from .question import PLACE_NOUNS, Question, Slot, qualifiers, sort_of
 from .support import number_mentions
 
-# Evidence = share of the question's IDF-weighted terms covered + 1.5 x cosine similarity.
-MIN_EVIDENCE = 1.2  # for the best passage's coverage with the best sentence's similarity
-MIN_SENTENCE = 0.9  # for the chosen sentence alone
 CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
 MAX_SENTENCES = 3
 MAX_EMBED = 16  # sentences given a similarity per question (embedded, without stored vectors)
@@ -93,6 +91,7 @@ class Extraction:
     abstain_reason: str | None = None
     short_answer: str | None = None  # the entity of the asked kind in the first pick
     evidence: tuple[Pick, ...] = ()  # with a refusal: what the articles do say on the topic
+    features: Mapping[str, float] | None = None  # what the answer/refuse decision weighed (fitting reads it)
 
 
 class Extractive:
@@ -113,11 +112,12 @@ class Extractive:
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
     def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None, *,
-                part: bool = False) -> Extraction:
+                part: bool = False, decide: bool = True) -> Extraction:
         """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding).
 
         ``part``: ``q`` is one part of a compound question the whole of which the passages cover,
-        so how much of the part's own few words they cover does not decide (names and slots do)."""
+        so how much of the part's own few words they cover does not decide (names and slots do).
+        ``decide=False``: skip the fitted answer/refuse model (fitting it reads the features)."""
         passages = mask_instructions(passages)  # planted instructions are never an answer
         if looks_like_instruction(q.core):  # nothing asked, only orders given: answer none, repeat none
             return Extraction((), "the message gives instructions instead of asking about them")
@@ -137,16 +137,8 @@ class Extractive:
         if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
             cands.sort(key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
         best = cands[0]
-        best_context = max(c.ctx_cov for c in cands)
-        best_sim = max(c.sim for c in cands)
         if self.debug:
             self.last = cands
-        # Word overlap and meaning can stand in for each other, but not both be weak (a part of a
-        # compound question has the whole's coverage).
-        if not part and best_context + 1.5 * best_sim < MIN_EVIDENCE:
-            return Extraction((), "the closest passages cover too little of the question")
-        if not part and best.sent_cov + 1.5 * best.sim < MIN_SENTENCE:
-            return Extraction((), "no sentence in the closest passages matches the question")
         if q.kind in TYPED and not best.kind_ok and q.slot is None:  # (a slot is checked on the parse below)
             return Extraction((), f"they do not give the {_WANTED[q.kind]} asked for",  # the topic is there
                               evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
@@ -157,6 +149,12 @@ class Extractive:
                 return Extraction((), f"they do not give {_SLOT_WANTED[q.slot.kind]}",
                                   evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
             best = top[filled]
+        # Answer or refuse: a model fitted on labelled questions weighs how well the chosen sentence
+        # matches the question (a part of a compound question has the whole's coverage: not asked).
+        features = decision_features(q, best, cands)
+        if decide and not part and answer_probability(features) < fitted.ANSWER_THRESHOLD:
+            return Extraction((), "no sentence in the closest passages matches the question well enough",
+                              features=features)
         # The short answer: the chosen sentence's first entity of the asked kind the question does not name.
         short = _typed_entities(q, [best.quote])[0] if q.kind in ENTITY_LABELS else None
         picks = [best]
@@ -191,7 +189,7 @@ class Extractive:
             if before:
                 picks.insert(0, max(before, key=lambda c: c.end))
         return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks),
-                          short_answer=short)
+                          short_answer=short, features=features)
 
     debug = False
 
@@ -252,6 +250,47 @@ class Extractive:
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
+
+
+def decision_features(q: Question, best: _Cand, cands: list[_Cand]) -> dict[str, float]:
+    """What the answer/refuse decision weighs (``fitted.DECISION_FEATURES``): coverage of the
+    question's terms and similarity (the best passage's and sentence's, and the chosen sentence's),
+    and whether the chosen sentence has the noun the question asks about (by lemma). The question's
+    names, verbs and an entity of the asked kind in the sentence, and the share of its words the
+    corpus does not know, were tried too and did not help under cross-validation (eval/README.md)."""
+    from .nlp import parse
+
+    focus = _focus_noun(parse(q.core or q.text))
+    lemmas = {t.lemma_.lower() for t in parse(best.quote)} | set(words(best.quote)) if focus else set()
+    return {
+        "context_cover": max(c.ctx_cov for c in cands),
+        "best_similarity": max(c.sim for c in cands),
+        "sentence_cover": best.sent_cov,
+        "sentence_similarity": best.sim,
+        "focus_in_sentence": 1.0 if focus is None or focus in lemmas else 0.0,
+    }
+
+
+def _focus_noun(doc: Any) -> str | None:
+    """The noun a question asks about, lemmatised: "which bank", "how many soldiers", "what is the
+    population of ..."; None when its parse has none."""
+    for t in doc:
+        if t.lower_ in ("what", "which") and t.dep_ == "det" and t.head.pos_ == "NOUN":
+            return str(t.head.lemma_.lower())
+        if t.lower_ == "many" and t.head.pos_ == "NOUN":
+            return str(t.head.lemma_.lower())
+        if t.lower_ in ("what", "who") and t.head.lemma_ == "be":
+            noun = next((c for c in t.head.children if c is not t and c.dep_ in ("attr", "nsubj")
+                         and c.pos_ == "NOUN"), None)
+            if noun is not None:
+                return str(noun.lemma_.lower())
+    return None
+
+
+def answer_probability(features: Mapping[str, float]) -> float:
+    """The fitted logistic model's probability that the chosen sentence answers the question."""
+    z = fitted.DECISION_BIAS + sum(w * features[name] for name, w in fitted.DECISION_WEIGHTS.items())
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _evidence(c: _Cand) -> float:
