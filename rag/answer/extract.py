@@ -151,7 +151,7 @@ class Extractive:
             best = top[filled]
         # Answer or refuse: a model fitted on labelled questions weighs how well the chosen sentence
         # matches the question (a part of a compound question has the whole's coverage: not asked).
-        features = decision_features(q, best, cands)
+        features = decision_features(q, best, cands, self._embedder)
         if decide and not part and answer_probability(features) < fitted.ANSWER_THRESHOLD:
             return Extraction((), "no sentence in the closest passages matches the question well enough",
                               features=features)
@@ -252,22 +252,26 @@ class Extractive:
                 c.sim = float(v)
 
 
-def decision_features(q: Question, best: _Cand, cands: list[_Cand]) -> dict[str, float]:
+def decision_features(q: Question, best: _Cand, cands: list[_Cand],
+                      embedder: Embedder | None = None) -> dict[str, float]:
     """What the answer/refuse decision weighs (``fitted.DECISION_FEATURES``): coverage of the
     question's terms and similarity (the best passage's and sentence's, and the chosen sentence's),
-    and whether the chosen sentence has the noun the question asks about (by lemma). The question's
+    and whether the chosen sentence has the noun the question asks about (by lemma, or a noun of the
+    same meaning: "troops" for "soldiers", as the count slot compares them). The question's
     names, verbs and an entity of the asked kind in the sentence, and the share of its words the
     corpus does not know, were tried too and did not help under cross-validation (eval/README.md)."""
     from .nlp import parse
 
     focus = _focus_noun(parse(q.core or q.text))
-    lemmas = {t.lemma_.lower() for t in parse(best.quote)} | set(words(best.quote)) if focus else set()
+    sentence = parse(best.quote)
+    has_focus = focus is None or focus in {t.lemma_.lower() for t in sentence} | set(words(best.quote)) or (
+        _same_meaning(focus, list(sentence), embedder))
     return {
         "context_cover": max(c.ctx_cov for c in cands),
         "best_similarity": max(c.sim for c in cands),
         "sentence_cover": best.sent_cov,
         "sentence_similarity": best.sim,
-        "focus_in_sentence": 1.0 if focus is None or focus in lemmas else 0.0,
+        "focus_in_sentence": float(has_focus),
     }
 
 
