@@ -198,13 +198,14 @@ class HybridRetriever:
 
 def _diversify(order: list[int], scores: dict[int, float], sources: list[str],
                k: int) -> list[tuple[int, float]]:
-    """Greedy re-rank: each further passage from an already chosen article is discounted."""
+    """Greedy re-rank: each further passage from an already chosen article is discounted; each
+    passage keeps the discounted score that ranked it (so the scores descend)."""
     chosen: list[tuple[int, float]] = []
     counts: dict[str, int] = {}
     pool = order[: max(4 * k, 20)]
     while pool and len(chosen) < k:
         best = max(pool, key=lambda p: scores[p] * SAME_ARTICLE_PENALTY ** counts.get(sources[p], 0))
         pool.remove(best)
+        chosen.append((best, scores[best] * SAME_ARTICLE_PENALTY ** counts.get(sources[best], 0)))
         counts[sources[best]] = counts.get(sources[best], 0) + 1
-        chosen.append((best, scores[best]))
     return chosen
