@@ -9,7 +9,9 @@ answerable ones); it checks that names and numbers in the question occur in the
 evidence and that the best sentence carries the wanted kind of answer. Where the question's
 parse names a slot ("how many <noun>", "the name of <role>", "which <noun>", "the exact date"),
 a close sentence must fill it; when none does, the refusal is precise: it cites what the
-articles do say on the topic (``Extraction.evidence``).
+articles do say on the topic (``Extraction.evidence``). Past those checks, a logistic model fitted
+on labelled questions (``fitted.py``, ``python -m rag.evaluation.fit``) decides whether the chosen
+sentence matches the question well enough to answer.
 """
 
 from __future__ import annotations
@@ -574,7 +576,7 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
                 or (len(token) > 1 and corpus.get(stem(token), 0) > 0))
 
     missing = [t for t in q.entities if not found(t)]
-    # Numbers by value, as the claim checker compares them: "£11.5m" = "11.5 million", "8-1" = "eight to one".
+    # Numbers by value, as the claim checker compares them: "£11.5m" = "11.5 million", "1,200" = "1200".
     have = {v for p in passages for _, values, _ in number_mentions(p.title + " " + p.text) for v in values}
     for written, values, _ in number_mentions(q.core or q.text, count_one=False):
         digits = re.sub(r"\D", "", written)
