@@ -153,8 +153,8 @@ class Extractive:
             best = top[filled]
         # Answer or refuse: a model fitted on labelled questions weighs how well the chosen sentence
         # matches the question (a part of a compound question has the whole's coverage: not asked).
-        features = decision_features(q, best, cands, self._embedder)
-        if decide and not part and answer_probability(features) < fitted.ANSWER_THRESHOLD:
+        features = None if part else decision_features(q, best, cands, self._embedder)
+        if decide and features is not None and answer_probability(features) < fitted.ANSWER_THRESHOLD:
             return Extraction((), "no sentence in the closest passages matches the question well enough",
                               features=features)
         # The short answer: the chosen sentence's first entity of the asked kind the question does not name.
@@ -264,10 +264,10 @@ def decision_features(q: Question, best: _Cand, cands: list[_Cand],
     corpus does not know, were tried too and did not help under cross-validation (eval/README.md)."""
     from .nlp import parse
 
-    focus = _focus_noun(parse(q.core or q.text))
     sentence = parse(best.quote)
-    has_focus = focus is None or focus in {t.lemma_.lower() for t in sentence} | set(words(best.quote)) or (
-        _same_meaning(focus, list(sentence), embedder))
+    noun = q.asked_noun
+    has_focus = noun is None or noun in {t.lemma_.lower() for t in sentence} | set(words(best.quote)) or (
+        _same_meaning(noun, list(sentence), embedder))
     return {
         "context_cover": max(c.ctx_cov for c in cands),
         "best_similarity": max(c.sim for c in cands),
@@ -275,22 +275,6 @@ def decision_features(q: Question, best: _Cand, cands: list[_Cand],
         "sentence_similarity": best.sim,
         "focus_in_sentence": float(has_focus),
     }
-
-
-def _focus_noun(doc: Any) -> str | None:
-    """The noun a question asks about, lemmatised: "which bank", "how many soldiers", "what is the
-    population of ..."; None when its parse has none."""
-    for t in doc:
-        if t.lower_ in ("what", "which") and t.dep_ == "det" and t.head.pos_ == "NOUN":
-            return str(t.head.lemma_.lower())
-        if t.lower_ == "many" and t.head.pos_ == "NOUN":
-            return str(t.head.lemma_.lower())
-        if t.lower_ in ("what", "who") and t.head.lemma_ == "be":
-            noun = next((c for c in t.head.children if c is not t and c.dep_ in ("attr", "nsubj")
-                         and c.pos_ == "NOUN"), None)
-            if noun is not None:
-                return str(noun.lemma_.lower())
-    return None
 
 
 def answer_probability(features: Mapping[str, float]) -> float:
@@ -577,8 +561,10 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
 
     missing = [t for t in q.entities if not found(t)]
     # Numbers by value, as the claim checker compares them: "£11.5m" = "11.5 million", "1,200" = "1200".
-    have = {v for p in passages for _, values, _ in number_mentions(p.title + " " + p.text) for v in values}
-    for written, values, _ in number_mentions(q.core or q.text, count_one=False):
+    asked = number_mentions(q.core or q.text, count_one=False)
+    have = {v for p in passages for _, values, _ in number_mentions(p.title + " " + p.text)
+            for v in values} if asked else set()
+    for written, values, _ in asked:
         digits = re.sub(r"\D", "", written)
         # (a single digit names nothing in particular: every corpus has one, which the term index skips)
         if len(digits) > 1 and not values & have and not corpus.get(digits, 0) > 0:

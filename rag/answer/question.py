@@ -77,6 +77,7 @@ class Question:
     core: str = ""  # the sentence that asks, when the text has several (instructions are ignored)
     slot: Slot | None = None  # what exactly must be in the answer, when the parse says
     many: bool = False  # several answers are asked for ("which countries", "each of the pacts", "list ...")
+    asked_noun: str | None = None  # lemma of the noun asked about ("which bank", "what is the population")
 
 
 def clean(question: str, max_chars: int = 2000) -> str:
@@ -155,7 +156,7 @@ def analyse(text: str) -> Question:
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
                     focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc),
-                    many=asks_many(doc))
+                    many=asks_many(doc), asked_noun=asked_noun(doc))
 
 
 # Nouns naming a person's role: "the name of the <role>" asks for a person's name.
@@ -254,6 +255,22 @@ def sort_of(noun: Any) -> tuple[str, ...]:
     """Common nouns compounded with a parsed noun, as 5-letter keys: "the finance minister" -> ("finan",)."""
     return tuple(fold(c.text)[:5] for c in noun.children
                  if c.dep_ == "compound" and c.pos_ in ("NOUN", "PROPN") and not c.ent_type_)
+
+
+def asked_noun(doc: Any) -> str | None:
+    """The noun a parsed question asks about, lemmatised: "which bank", "how many soldiers", "what is
+    the population of ..."; None when its parse has none."""
+    for t in doc:
+        if t.lower_ in ("what", "which") and t.dep_ == "det" and t.head.pos_ == "NOUN":
+            return str(t.head.lemma_.lower())
+        if t.lower_ == "many" and t.head.pos_ == "NOUN":
+            return str(t.head.lemma_.lower())
+        if t.lower_ in ("what", "who") and t.head.lemma_ == "be":
+            noun = next((c for c in t.head.children if c is not t and c.dep_ in ("attr", "nsubj")
+                         and c.pos_ == "NOUN"), None)
+            if noun is not None:
+                return str(noun.lemma_.lower())
+    return None
 
 
 _MARKUP = re.compile(r"<!--.*?(-->|$)|<[^>]{1,200}>", re.DOTALL)
