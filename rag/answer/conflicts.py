@@ -130,21 +130,34 @@ class _Sentence:
     start: int
     end: int
     text: str
-    doc: Any
     terms: frozenset[str]
+    doc: Any = None  # parsed only when a comparison needs it (``_parse``)
 
 
 # --- reading -----------------------------------------------------------------------------------
 
 def _sentences(articles: Sequence[ArticleText]) -> dict[str, list[_Sentence]]:
-    """Every sentence of every article, parsed (spaCy's ``pipe``: batches, ~3x faster than one by one)."""
-    spans = [(a.source, s, e, a.text[s:e]) for a in articles for s, e in sentence_spans(a.text)]
-    out: dict[str, list[_Sentence]] = {a.source: [] for a in articles}
-    docs = pipeline().pipe([t for *_, t in spans], batch_size=64)
-    for (source, s, e, t), doc in zip(spans, docs, strict=True):
-        out[source].append(_Sentence(source, s, e, t, doc,
-                                     frozenset(x for x in terms(t) if not x.isdigit())))
-    return out
+    """Every sentence of every article with its content terms (not parsed yet: see ``_parse``)."""
+    return {a.source: [_Sentence(a.source, s, e, a.text[s:e], frozenset(x for x in terms(a.text[s:e]) if not x.isdigit()))
+                       for s, e in sentence_spans(a.text)] for a in articles}
+
+
+def _parse(sentences: Iterable[_Sentence]) -> None:
+    """Parse the sentences not parsed yet (spaCy's ``pipe``: batches, ~3x faster than one by one).
+    Parsing is most of the detector's cost, so only sentences a comparison reads are parsed."""
+    todo = list({id(s): s for s in sentences if s.doc is None}.values())
+    for s, doc in zip(todo, pipeline().pipe([s.text for s in todo], batch_size=64), strict=True):
+        s.doc = doc
+
+
+# A sentence may hold a membership, an event on a stated day or a signing only if it has one of these
+# (a superset of what ``statements`` reads from the parse; the others are not parsed).
+_MAY_MEMBER = re.compile(r"\b(members?|membership|non|join|joins|joined|joining)\b", re.IGNORECASE)
+_MAY_SIGN_SOON = re.compile(r"\bsign.*\bsoon\b|\bsoon\b.*\bsign", re.IGNORECASE)
+
+
+def _may_state(text: str) -> bool:
+    return bool(_MAY_MEMBER.search(text) or _DAY_MONTH.search(text) or _MAY_SIGN_SOON.search(text))
 
 
 def _similar_articles(articles: Sequence[ArticleText], sentences: dict[str, list[_Sentence]],
@@ -470,7 +483,9 @@ def statements(article: ArticleText, sentences: Sequence[_Sentence]) -> list[Sta
     out: list[Statement] = []
     previous = None
     for s in sentences:
-        out += _memberships(s, article, previous) + _names(s, article) + _events(s, article) + _signings(s, article)
+        out += _names(s, article)
+        if s.doc is not None:  # (unparsed: ``_may_state`` found nothing for the parse to read)
+            out += _memberships(s, article, previous) + _events(s, article) + _signings(s, article)
         previous = s.doc
     return out
 
@@ -518,13 +533,21 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
         x, y = d.sides
         found.setdefault(key or (d.kind, x.source, str(x.start), str(x.end), y.source, str(y.start), str(y.end)), d)
 
-    stated = {a.source: statements(a, sentences[a.source]) for a in articles}
-    vocab = {a.source: set(words(a.text)) for a in articles}
+    pairs = _similar_articles(articles, sentences, min_article_similarity)
+    aligned = {(i, j): list(_aligned(sentences[articles[i].source], sentences[articles[j].source])) for i, j in pairs}
+    involved = [articles[i] for i in sorted({i for pair in pairs for i in pair})]
+    need = [s for found_ in aligned.values() for pair in found_ for s in pair]
+    for a in involved:
+        xs = sentences[a.source]
+        need += [s for k, x in enumerate(xs) if _may_state(x.text) for s in xs[max(k - 1, 0): k + 1]]
+    _parse(need)
+    stated = {a.source: statements(a, sentences[a.source]) for a in involved}
+    vocab = {a.source: set(words(a.text)) for a in involved}
     common = {w for a in articles for w in _LOWER.findall(a.text)}  # "defence"/"defense": words, not names
-    spelled = {a.source: _name_words(stated[a.source], common) for a in articles}
-    for i, j in _similar_articles(articles, sentences, min_article_similarity):
+    spelled = {a.source: _name_words(stated[a.source], common) for a in involved}
+    for i, j in pairs:
         a, b = articles[i], articles[j]
-        for x, y in _aligned(sentences[a.source], sentences[b.source]):
+        for x, y in aligned[(i, j)]:
             for kind, sa, sb in _diff(x, y, a, b):
                 add(_disagreement(kind, sa.subject, sa, sb, titles))
         for p, q in _one_edit_pairs(spelled[a.source].keys() - vocab[b.source],
