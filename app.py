@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
         engine = rag.Engine.open_or_build(settings, [SEEDS])
         engine.search("warm up")  # loads the vector segment now, not during the first question
+        engine.disagreements()  # found (or read from the index) now, not during the first question
         from rag.app.ui import build_ui, launch
 
         launch(build_ui(engine, settings), settings)

@@ -8,6 +8,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -18,6 +22,7 @@ import numpy as np
 
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
+from .answer.conflicts import DETECTOR, ArticleText, asks_about_agreement, find, with_disagreements
 from .answer.extract import Extraction, Extractive, Pick
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
@@ -29,7 +34,7 @@ from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import BadQuestion, IndexMissing
 from .index.keywords import load_or_build
 from .index.store import DocRecord, Store, no_index_message, open_store
-from .records import Answer, ArticleInfo, IngestReport, Passage, PassageRef
+from .records import Answer, ArticleInfo, Disagreement, IngestReport, Passage, PassageRef
 from .settings import Settings
 
 
@@ -78,6 +83,7 @@ class Engine:
         retriever = HybridRetriever(self._store, self._embedder, load_or_build(self._store, manifest, cache))
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
+        self._by_source = {r.source: d for d, r in sorted(manifest.items())}
         self._extractive = Extractive(df, n, self._embedder, retriever.sentence_vectors,
                                       lambda: retriever.initialisms)
         self._generation = generation
@@ -168,6 +174,8 @@ class Engine:
                 event = replace(timed, timings_ms={**event.timings_ms, **timed.timings_ms})
                 if rewritten:
                     event = replace(event, question=text, rewritten_question=rewritten)
+                if not event.abstained:  # another article contradicts a cited sentence: say so, cite it
+                    event = with_disagreements(event, self.disagreements(), asks_about_agreement(q))
             yield event
 
     def _retrieve(self, text: str, k: int | None, filter: Filter | None
@@ -279,12 +287,52 @@ class Engine:
 
     def article_text(self, source: str) -> str:
         """The full text of an article as decoded at ingestion (what spans refer to)."""
-        for doc_id, record in self._manifest.items():
-            if record.source == source:
-                text = self._store.doc_text(doc_id)
-                if text is not None:
-                    return text
+        doc_id = self._by_source.get(source)
+        text = self._store.doc_text(doc_id) if doc_id is not None else None
+        if text is not None:
+            return text
+        for doc_id, record in self._manifest.items():  # (one file ingested from two folders)
+            if record.source == source and (text := self._store.doc_text(doc_id)) is not None:
+                return text
         raise IndexMissing(f"No article {source!r} in the index; list them with: python -m rag list")
+
+    def disagreements(self) -> list[Disagreement]:
+        """Every disagreement between the indexed articles (``rag/answer/conflicts.py``), kept in
+        ``INDEX/cache/conflicts.json`` with the articles they were found in (and in memory): when
+        articles were added, changed or removed since, only the pairs with a new one are compared."""
+        self.refresh()
+        unique = {r.source: r for r in sorted(self._manifest.values(), key=lambda r: r.doc_id)}
+        articles = {s: [r.sha256, r.title, r.date] for s, r in sorted(unique.items())}
+        key = hashlib.sha256(json.dumps([DETECTOR, articles]).encode()).hexdigest()[:24]
+        with _FOUND_LOCK:
+            if key in _FOUND:
+                return list(_FOUND[key])
+            path = None if self.settings.chroma_url else self.settings.index_dir / "cache" / "conflicts.json"
+            before: dict[str, list[str]] = {}
+            found: list[Disagreement] = []
+            if path is not None and path.is_file():
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # damaged: found anew
+                    kept = json.loads(path.read_text("utf-8"))
+                    if kept["detector"] == DETECTOR:
+                        before = kept["articles"]
+                        found = [Disagreement.from_dict(d) for d in kept["found"]]
+            changed = {s for s, v in articles.items() if before.get(s) != v}
+            gone = changed | (before.keys() - articles.keys())
+            if changed or gone:
+                found = [d for d in found if not any(c.source in gone for c in d.sides)]
+                if changed:
+                    found += find([ArticleText(s, r.title, r.date or None, self.article_text(s))
+                                   for s, r in unique.items()], changed=changed if before else None)
+                found.sort(key=lambda d: (d.subject.lower(), d.kind, d.sides[0].source, d.sides[0].start))
+                if path is not None:
+                    with contextlib.suppress(OSError):  # a read-only index: found again next time
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = path.with_name(f".conflicts-{os.getpid()}-{threading.get_ident()}.tmp")
+                        tmp.write_text(json.dumps({"detector": DETECTOR, "articles": articles,
+                                                   "found": [d.to_dict() for d in found]}, ensure_ascii=False), "utf-8")
+                        tmp.replace(path)
+            _FOUND[key] = tuple(found)
+            return list(found)
 
     def ingest(self, paths: list[Path], **kwargs: object) -> IngestReport:
         """Ingest more files with this engine's embedder, then reload."""
@@ -297,6 +345,12 @@ class Engine:
     @property
     def manifest(self) -> dict[str, DocRecord]:
         return dict(self._manifest)
+
+
+# Disagreements found per set of articles (key: sources, contents, titles, dates), for every engine of
+# this process: the tests and the evaluation open many indexes of the same articles.
+_FOUND: dict[str, tuple[Disagreement, ...]] = {}
+_FOUND_LOCK = threading.Lock()
 
 
 def _with_timings(answer: Answer, t0: float, t1: float, t2: float) -> Answer:

@@ -112,6 +112,30 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Disagreement:
+    """Articles that state different values about one subject: each side an exact quote.
+
+    ``kind``: number, date, name, name_spelling, polarity, membership or event; ``values[i]`` is
+    what ``sides[i]`` states (normalised: "03-18", "not member of nato"); ``update``: the sides
+    have different dates, so the later one may update the earlier one rather than contradict it."""
+
+    kind: str
+    subject: str
+    sides: tuple[Citation, ...]
+    values: tuple[str, ...]
+    update: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "subject": self.subject, "sides": [c.to_dict() for c in self.sides],
+                "values": list(self.values), "update": self.update}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Disagreement:
+        return cls(d["kind"], d["subject"], tuple(Citation(**c) for c in d["sides"]), tuple(d["values"]),
+                   d["update"])
+
+
+@dataclass(frozen=True)
 class Removed:
     """A sentence of a generated answer the verifier did not show as cited fact, and why."""
 
@@ -147,6 +171,7 @@ class Answer:
     verification: Verification | None = field(default=None, metadata=OMITTED)  # LLM mode only
     rewritten_question: str | None = field(default=None, metadata=OMITTED)  # follow-ups, with chat history
     short_answer: str | None = None  # the name, date or number that answers, when there is one
+    disagreements: tuple[Disagreement, ...] = ()  # where another article contradicts a cited sentence
 
     def to_dict(self) -> dict[str, Any]:
         """The machine-readable contract printed by ``python -m rag ask --json``."""
@@ -157,6 +182,7 @@ class Answer:
             "abstained": self.abstained,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
+            "disagreements": [d.to_dict() for d in self.disagreements],
             "passages": [p.to_dict() for p in self.passages],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
         }

@@ -124,3 +124,43 @@ def test_the_extraction_before_the_decision_carries_the_features_the_model_weigh
     assert q.kind == "count" and passages and extraction.picks
     assert extraction.features is not None and set(extraction.features) == set(fitted.DECISION_FEATURES)
     assert all(0.0 <= v <= 1.0 for v in extraction.features.values())
+
+
+def test_a_cited_sentence_another_article_contradicts_is_answered_with_both_sides(engine: Engine) -> None:
+    found = engine.disagreements()
+    assert {d.kind for d in found} >= {"membership", "name_spelling"}
+    assert engine.disagreements() == found  # kept: found once per set of articles
+    answer = engine.ask("Are all three signatories of the Tirana memorandum NATO members?", mode="extractive")
+    _check_citations(engine, answer)
+    [d] = [d for d in answer.disagreements if d.kind == "membership"]
+    assert sorted(d.values) == ["member of nato", "not member of nato"]
+    assert {c.n for c in d.sides} <= {c.n for c in answer.citations}  # each side is a citation of the answer
+    assert "Another article says otherwise" in answer.text and "cannot join NATO" in answer.text
+    assert answer.to_dict()["disagreements"][0]["sides"][0]["quote"] == d.sides[0].quote
+
+
+def test_an_answer_no_article_contradicts_has_no_disagreements(engine: Engine) -> None:
+    answer = engine.ask("How many joint activities does the Serbia-Hungary plan for 2025 include?")
+    assert answer.disagreements == () and answer.to_dict()["disagreements"] == []
+
+
+def test_disagreements_are_kept_with_the_index_and_updated_for_new_articles(tmp_path, embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag import ingest
+
+    context = ("Port Deal\n\nThe port authority and the shipping line agreed a harbour deal in Rotterdam on Monday, "
+               "after talks that lasted a year and involved the city council and the unions.\n")
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(context + "The deal covers 40 new cranes and a second container terminal.\n")
+    (folder / "b.txt").write_text(context + "The deal covers 40 new cranes and a second container terminal.\n")
+    settings = Settings.from_env({}, index_dir=tmp_path / "index")
+    ingest([folder], settings, embedder=embedder, log=lambda _: None)
+    assert Engine.open(settings, embedder=embedder).disagreements() == []
+    kept = settings.index_dir / "cache" / "conflicts.json"
+    assert kept.is_file()
+    (folder / "c.txt").write_text(context + "The deal covers 14 new cranes and a second container terminal.\n")
+    engine = Engine.open(settings, embedder=embedder)
+    engine.ingest([folder], log=lambda _: None)
+    found = engine.disagreements()
+    assert [(d.kind, d.values) for d in found] == [("number", ("40", "14"))] * 2  # c.txt against a.txt and b.txt
+    assert sorted(json.loads(kept.read_text())["articles"]) == ["a.txt", "b.txt", "c.txt"]

@@ -36,14 +36,22 @@ import difflib
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
+from ..records import Answer, Citation, Disagreement, Passage
 from ..text import fold, sentence_spans, stem, terms, words
 from .nlp import pipeline
+from .question import Question
 from .support import known, negations, number_mentions
+
+DETECTOR = "2"  # the detector's version: bump it when what ``find`` reports changes (names cached findings)
+MAX_IN_ANSWER = 3  # disagreements an answer shows (each adds a cited sentence)
+# A question that asks whether the articles agree ("do the articles agree on ...", "is that consistent").
+_AGREEMENT_WORDS = frozenset({"agree", "disagree", "disagreement", "differ", "difference", "contradict",
+                              "contradiction", "conflict", "consistent", "inconsistent", "discrepancy"})
 
 # --- tuned numbers (one home each) -----------------------------------------------------------
 # Set on plant seed 1 (50 BBC articles and their changed copies) and 300 unmodified BBC articles
@@ -97,31 +105,6 @@ class Statement:
     quote: str
     at: int
     to: int
-
-
-@dataclass(frozen=True)
-class Side:
-    source: str
-    title: str
-    date: str | None
-    start: int
-    end: int
-    quote: str
-    value: str
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    """Two articles' statements about one subject and attribute whose values differ."""
-
-    kind: str
-    subject: str
-    sides: tuple[Side, Side]
-    update: bool = False  # the later-dated side updates the earlier one
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "subject": self.subject, "update": self.update,
-                "sides": [s.__dict__ for s in self.sides]}
 
 
 @dataclass
@@ -492,15 +475,14 @@ def statements(article: ArticleText, sentences: Sequence[_Sentence]) -> list[Sta
 
 # --- disagreements --------------------------------------------------------------------------------
 
-def _side(st: Statement, titles: dict[str, str]) -> Side:
-    value = st.value if st.polarity or st.kind == "polarity" else f"not {st.value}"
-    return Side(st.source, titles[st.source], st.date, st.start, st.end, st.quote, value)
-
-
 def _disagreement(kind: str, subject: str, a: Statement, b: Statement, titles: dict[str, str]) -> Disagreement:
+    """Two statements as a disagreement: the earlier-dated side first, each its sentence, quoted."""
     update = bool(a.date and b.date and a.date != b.date) and kind != "name_spelling"
     first, second = sorted((a, b), key=lambda st: (st.date or "", st.source))
-    return Disagreement(kind, subject, (_side(first, titles), _side(second, titles)), update)
+    sides = tuple(Citation(n, st.source, titles[st.source], st.date, st.start, st.end, st.quote)
+                  for n, st in enumerate((first, second), start=1))
+    values = tuple(st.value if st.polarity or st.kind == "polarity" else f"not {st.value}" for st in (first, second))
+    return Disagreement(kind, subject, sides, values, update)
 
 
 def _aligned(xs: Sequence[_Sentence], ys: Sequence[_Sentence]) -> Iterable[tuple[_Sentence, _Sentence]]:
@@ -518,9 +500,12 @@ def _aligned(xs: Sequence[_Sentence], ys: Sequence[_Sentence]) -> Iterable[tuple
             yield x, y
 
 
-def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ARTICLE_SIMILARITY) -> list[Disagreement]:
+def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ARTICLE_SIMILARITY,
+         changed: Collection[str] | None = None) -> list[Disagreement]:
     """Every disagreement between two of ``articles``, grouped by subject. A source is read once (an
-    index may hold one file ingested from two folders; its spans name the source alone)."""
+    index may hold one file ingested from two folders; its spans name the source alone).
+    ``changed``: only pairs with one of these sources (the others were compared before; the
+    corpus-wide statistics, which words are names and which articles are alike, still use all)."""
     unique: dict[str, ArticleText] = {}
     for a in articles:
         unique.setdefault(a.source, a)
@@ -534,6 +519,8 @@ def find(articles: Sequence[ArticleText], *, min_article_similarity: float = ART
         found.setdefault(key or (d.kind, x.source, str(x.start), str(x.end), y.source, str(y.start), str(y.end)), d)
 
     pairs = _similar_articles(articles, sentences, min_article_similarity)
+    if changed is not None:
+        pairs = [(i, j) for i, j in pairs if articles[i].source in changed or articles[j].source in changed]
     aligned = {(i, j): list(_aligned(sentences[articles[i].source], sentences[articles[j].source])) for i, j in pairs}
     involved = [articles[i] for i in sorted({i for pair in pairs for i in pair})]
     need = [s for found_ in aligned.values() for pair in found_ for s in pair]
@@ -601,3 +588,82 @@ def _one_edit_pairs(xs: Iterable[str], ys: Iterable[str]) -> list[tuple[str, str
 
 def _deletions(w: str) -> set[str]:
     return {w} | {w[:i] + w[i + 1:] for i in range(len(w))}
+
+
+# --- in answers ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgreementQuestion:
+    """What a question that asks whether the articles agree is about: its terms, and the kinds of
+    disagreement that answer its kind of question (a "when" question: dates and dated events)."""
+
+    terms: frozenset[str]
+    kinds: frozenset[str] | None  # None: any kind
+
+
+# The disagreements that answer each kind of question (question.py's kinds); other kinds: any.
+_KINDS_FOR = {"date": frozenset({"date", "event"}), "count": frozenset({"number"}), "money": frozenset({"number"}),
+              "person": frozenset({"name", "name_spelling"}), "place": frozenset({"name", "event"})}
+BROAD_COVER = 0.5  # share of such a question's terms a disagreement's quotes must hold (set a priori)
+
+
+def asks_about_agreement(q: Question) -> AgreementQuestion | None:
+    """For a question that asks whether the articles agree ("Do the articles agree on the date?"),
+    what it asks about; else None."""
+    from .nlp import parse
+
+    if not {t.lemma_.lower() for t in parse(q.core or q.text)} & _AGREEMENT_WORDS:
+        return None
+    asked = set(terms(" ".join(sorted(_AGREEMENT_WORDS)) + " article report source say"))
+    return AgreementQuestion(frozenset(t for t in q.terms if t not in asked), _KINDS_FOR.get(q.kind))
+
+
+def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: AgreementQuestion | None = None
+                       ) -> Answer:
+    """``answer`` with the disagreements a citation of it quotes one side of: each other side is
+    cited and said ("Another article says otherwise: <its sentence> [n]"), so no contradicted claim
+    stands as settled. ``broad`` (the question asks whether the articles agree): a disagreement of a
+    kind that answers it, with a side in a retrieved passage and quotes that hold ``BROAD_COVER``
+    of its terms, counts too, and both sides are said."""
+    def at(side: Citation, spans: Sequence[tuple[str, int, int]]) -> bool:
+        return any(side.source == src and side.start < end and start < side.end for src, start, end in spans)
+
+    def asked(d: Disagreement) -> bool:
+        if broad is None or (broad.kinds is not None and d.kind not in broad.kinds):
+            return False
+        said = {t for side in d.sides for t in terms(side.quote)}
+        near = [(p.source, p.start, p.end) for p in answer.passages]
+        return (any(at(side, near) for side in d.sides)
+                and len(broad.terms & said) >= BROAD_COVER * max(len(broad.terms), 1))
+
+    spans = [(c.source, c.start, c.end) for c in answer.citations]
+    relevant = [d for d in found if any(at(side, spans) for side in d.sides) or asked(d)][:MAX_IN_ANSWER]
+    if not relevant:
+        return answer
+    citations = list(answer.citations)
+    said: list[str] = []
+    shown: list[Disagreement] = []
+    for d in relevant:
+        sides = []
+        was_cited = any(at(side, [(c.source, c.start, c.end) for c in citations]) for side in d.sides)
+        for i, side in enumerate(d.sides):
+            c = next((c for c in citations if at(side, [(c.source, c.start, c.end)])), None)  # cited already
+            if c is None:
+                c = replace(side, n=len(citations) + 1)
+                citations.append(c)
+                if was_cited:
+                    lead = "A later article says:" if d.update and i == len(d.sides) - 1 else \
+                        "Another article says otherwise:"
+                else:
+                    lead = "The articles disagree: one says" if i == 0 else "another says"
+                said.append(f"{lead} {c.quote} [{c.n}]")
+            sides.append(c)
+        shown.append(replace(d, sides=tuple(sides)))
+    text = " ".join([answer.text, *said]) if said else answer.text
+    # Every citation lies in a passage of the answer: a side from an article retrieval did not rank
+    # is listed as a passage of its own (after the retrieved ones, with no score).
+    passages = list(answer.passages)
+    passages += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
+                 if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in passages)]
+    return replace(answer, text=text, citations=tuple(citations), passages=tuple(passages),
+                   disagreements=tuple(shown))

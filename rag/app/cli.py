@@ -15,6 +15,7 @@ import argparse
 import importlib
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -124,6 +125,11 @@ def command(name: str) -> Callable[[Command], Command]:
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     report = ingest(args.paths, settings, progress=not args.no_progress and sys.stderr.isatty())
     print(report.summary())
+    if report.documents:  # compare the new articles with the others now, not during the first question
+        t0 = time.perf_counter()
+        found = Engine.open(settings).disagreements()
+        print(f"{len(found)} disagreements between the articles ({time.perf_counter() - t0:.1f} s; "
+              "list them: python -m rag conflicts)")
     return 0
 
 
@@ -243,6 +249,9 @@ def render(answer: Answer) -> str:
     for c in answer.citations:
         lines.append(f"[{c.n}] {c.source} ({c.title}{', ' + c.date if c.date else ''}) "
                      f"chars {c.start}-{c.end}:\n    “{c.quote}”")
+    for d in answer.disagreements:
+        sides = "; ".join(f"[{c.n}] {c.source}: {value}" for c, value in zip(d.sides, d.values, strict=True))
+        lines.append(f"Disagreement ({'update' if d.update else d.kind}) on {d.subject}: {sides}")
     if answer.abstained:
         for p in answer.passages[:3]:
             lines.append(f"- {p.source} (score {p.score:.3f}) chars {p.start}-{p.end}: "

@@ -2,8 +2,9 @@
 
     python -m rag conflicts [--json] [--index DIR]
 
-``--json`` prints ``{"disagreements": [{"kind", "subject", "update", "sides": [{"source", "title",
-"date", "start", "end", "quote", "value"}]}]}``; each side's quote is ``article_text(source)[start:end]``.
+``--json`` prints ``{"disagreements": [{"kind", "subject", "sides": [citation, citation], "values",
+"update"}]}`` (a citation: ``n``, ``source``, ``title``, ``date``, ``start``, ``end``, ``quote``, the
+quote being ``article_text(source)[start:end]``; ``values[i]`` is what side i states).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import json
 from itertools import groupby
 
 from .. import Engine, Settings
-from ..answer.conflicts import ArticleText, Disagreement, find
+from ..records import Disagreement
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,10 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    engine = Engine.open(settings)
-    texts = {r.source: engine.article_text(r.source) for r in engine.articles()}
-    articles = [ArticleText(a.source, a.title, a.date, texts[a.source]) for a in engine.articles()]
-    found = find(articles)
+    found = Engine.open(settings).disagreements()
     if args.json:
         print(json.dumps({"disagreements": [d.to_dict() for d in found]}, ensure_ascii=False))
     else:
@@ -43,8 +41,8 @@ def render(found: list[Disagreement]) -> str:
         for d in items:
             label = f"{d.kind} (update: {d.sides[0].date} -> {d.sides[1].date})" if d.update else d.kind
             lines.append(f"  {label}")
-            for s in d.sides:
+            for s, value in zip(d.sides, d.values, strict=True):
                 lines.append(f"    {s.source} ({s.title}{', ' + s.date if s.date else ''}) chars {s.start}-{s.end}"
-                             f" [{s.value}]:\n      “{s.quote}”")
+                             f" [{value}]:\n      “{s.quote}”")
     lines.append(f"\n{len(found)} disagreements.")
     return "\n".join(lines)

@@ -62,6 +62,8 @@ def message_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
             f"(score {p.score:.3f}): {escape(_clip(p.text, 160))}</li>"
             for p in answer.passages[:3])
         parts.append(f'<ol class="nearest">{items}</ol>')
+    if answer.disagreements and text is None:  # another article contradicts a cited sentence: shown apart
+        parts.append(disagreements_html(answer, turn=turn))
     removed = answer.verification.removed if answer.verification and text is None else ()
     if removed:  # what the model wrote that no cited sentence supports, and why: shown, not hidden
         items = "".join(f"<li><s>{escape(r.text)}</s> <span class=\"why\">({escape(r.reason)})</span></li>"
@@ -70,6 +72,20 @@ def message_html(answer: Answer, *, turn: int, text: str | None = None) -> str:
         parts.append(f'<details class="removed"><summary>{n} sentence{"s" if n > 1 else ""} of the draft '
                      f'removed: not supported by the cited passages</summary><ul>{items}</ul></details>')
     return "".join(parts)
+
+
+def disagreements_html(answer: Answer, *, turn: int) -> str:
+    """The box under an answer: each disagreement with its sides (a link to each cited quote, the
+    article, and the value it states)."""
+    items = []
+    for d in answer.disagreements:
+        sides = "; ".join(
+            f'{answer_html(f"[{c.n}]", [c.n], turn=turn)} {escape(c.title)}{" (" + escape(c.date) + ")" if c.date else ""}:'
+            f" <em>{escape(value)}</em>" for c, value in zip(d.sides, d.values, strict=True))
+        label = "a later report differs" if d.update else d.kind.replace("_", " ")
+        items.append(f"<li>{escape(d.subject)} ({escape(label)}): {sides}</li>")
+    return (f'<div class="disagreements"><strong>The articles disagree</strong>'
+            f"<ul>{''.join(items)}</ul></div>")
 
 
 def error_html(message: str) -> str:
@@ -188,6 +204,8 @@ CSS = """
   padding: 4px 0 6px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px; }
 .hint { opacity: 0.7; font-size: 0.9em; } .notice { font-style: italic; opacity: 0.8; }
 .removed { font-size: 0.9em; opacity: 0.85; } .removed .why { font-style: italic; }
+.disagreements { border: 1px solid #d9480f; border-radius: 6px; padding: 4px 10px; margin-top: 6px;
+  font-size: 0.9em; } .disagreements strong { color: #d9480f; }
 mark { background: #ffe066; color: #000; padding: 0 2px; }
 #chat a.cite { font-weight: 600; text-decoration: none; cursor: pointer; }
 #articles-table table { width: 100%; } #articles-table .pick { text-align: left; cursor: pointer;

@@ -112,6 +112,7 @@ def create_app(settings: Settings, *, ui: bool = True, engine: Engine | None = N
 
     engine = engine or Engine.open(settings)
     engine.search("warm up")  # loads the vector segment now, not during the first question
+    engine.disagreements()  # found (or read from the index) now, not during the first question
     app = build_api(engine, settings)
     if ui:
         import gradio as gr

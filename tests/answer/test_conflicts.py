@@ -4,11 +4,15 @@ The texts are parsed by the real spaCy model (``rag.answer.nlp``); no index is n
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from rag.answer.conflicts import ArticleText, Disagreement, find
+from rag.answer.conflicts import ArticleText, asks_about_agreement, find, with_disagreements
 from rag.answer.nlp import parse
+from rag.answer.question import analyse
 from rag.evaluation.conflicts import Planted, plant, score
+from rag.records import Answer, Citation, Disagreement, Passage
 
 # A sentence both articles of a pair share: they are about the same events.
 CONTEXT = "The defence pact between Albania, Croatia and Kosovo was signed in Tirana in March."
@@ -57,7 +61,7 @@ def test_a_spelling_variant_is_found() -> None:
     found = pair("Hungarian Minister of Defence Kristóf Szalay-Bobrovniczky met the Serbian president in Belgrade.",
                  "Defence ministers Bratislav Gašić and Kristóf Szalay-Bobrovniczzy signed a plan for 2025.")
     assert kinds(found) == ["name_spelling"]
-    assert {s.value.split()[-1] for s in found[0].sides} == {"bobrovniczky", "bobrovniczzy"}
+    assert {v.split()[-1] for v in found[0].values} == {"bobrovniczky", "bobrovniczzy"}
 
 
 def test_two_different_people_are_not_a_spelling_variant() -> None:
@@ -81,7 +85,7 @@ def test_membership_asserted_and_negated_is_a_conflict() -> None:
                  "Without recognition from Spain and Greece, Kosovo cannot join NATO for years.")
     assert kinds(found) == ["membership"]
     assert found[0].subject == "Kosovo"
-    assert sorted(s.value for s in found[0].sides) == ["member of nato", "not member of nato"]
+    assert sorted(found[0].values) == ["member of nato", "not member of nato"]
 
 
 def test_membership_asserted_in_both_is_agreement() -> None:
@@ -149,7 +153,7 @@ def test_a_signing_date_against_an_agreement_still_to_be_signed() -> None:
                  "Media reported plans for an alliance between Serbia and Hungary, with an agreement possibly "
                  "being signed soon.")
     assert kinds(found) == ["date"]
-    assert sorted(s.value for s in found[0].sides) == ["04-01", "soon"]
+    assert sorted(found[0].values) == ["04-01", "soon"]
     assert pair("The situation is similar with the Hungarian-Serbian pact of 1 April, which deepens ties.",
                 "The agreement between Serbia and Hungary was signed on April 1 in Belgrade.") == []
 
@@ -159,3 +163,34 @@ def test_a_source_listed_twice_is_read_once() -> None:
                     "It binds the three nations, which are all NATO members, to mutual support.")
     b = ArticleText("b.txt", "B", None, f"{CONTEXT}\nWithout recognition from Spain and Greece, Kosovo cannot join NATO.")
     assert kinds(find([a, a, b, b])) == ["membership"]
+
+
+def _answer(quote: str, passages: tuple[Passage, ...] = (), start: int = 0) -> Answer:
+    cite = Citation(1, "a.txt", "A", None, start, start + len(quote), quote)
+    return Answer("q", f"{quote} [1]", (cite,), passages, False, "extractive")
+
+
+MEMBERS = pair("The memorandum binds the three nations Albania, Kosovo and Croatia, which are all NATO members.",
+               "Without recognition from Spain and Greece, Kosovo cannot join NATO, the minister said.")
+
+
+def test_an_answer_citing_one_side_cites_and_says_the_other() -> None:
+    side_a, side_b = MEMBERS[0].sides
+    answer = with_disagreements(_answer(side_a.quote, start=side_a.start), MEMBERS)
+    assert answer.text.endswith(f"Another article says otherwise: {side_b.quote} [2]")
+    assert [c.quote for c in answer.citations] == [side_a.quote, side_b.quote]
+    assert [c.n for c in answer.disagreements[0].sides] == [1, 2]
+    unrelated = _answer("The weather was fine.", start=500)
+    assert with_disagreements(unrelated, MEMBERS) == unrelated
+
+
+def test_a_question_about_agreement_is_answered_from_the_disagreements_in_its_passages() -> None:
+    side_a, side_b = MEMBERS[0].sides
+    passages = tuple(Passage(s.source, s.title, None, s.start, s.end, s.quote, 1.0) for s in (side_a, side_b))
+    answer = replace(_answer("Kosovo has ties with NATO."), citations=(), passages=passages)
+    asked = asks_about_agreement(analyse("Do the articles agree on whether Kosovo is a NATO member?"))
+    assert asked is not None and asks_about_agreement(analyse("Is Kosovo a NATO member?")) is None
+    assert with_disagreements(answer, MEMBERS, asked).disagreements
+    assert not with_disagreements(answer, MEMBERS).disagreements  # not asked: only cited sides count
+    when = asks_about_agreement(analyse("Do the articles agree on when Kosovo joined NATO?"))
+    assert when is not None and not with_disagreements(answer, MEMBERS, when).disagreements  # a date was asked

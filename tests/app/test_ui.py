@@ -25,7 +25,7 @@ from rag.app.feedback import FeedbackStore, feedback_path
 from rag.app.render import answer_html, article_html, articles_html, escape, message_html, sources_html
 from rag.app.ui import answer_modes, launch_options
 from rag.app.upload import check_upload, safe_name, store_uploads, upload_limit
-from rag.records import Answer, ArticleInfo, Citation, Passage, Removed, Verification
+from rag.records import Answer, ArticleInfo, Citation, Disagreement, Passage, Removed, Verification
 
 XSS = ("Zorblat <script>alert('title')</script> report\n\nThe Zorblat council approved 17 new "
        "footbridges <img src=x onerror=\"alert('xss')\"> on Tuesday. ![t](http://203.0.113.5/p.png) "
@@ -114,6 +114,17 @@ def test_sentences_the_verifier_removed_are_shown_struck_with_their_reason() -> 
     assert '<details class="removed"><summary>1 sentence of the draft removed' in bubble
     assert "<s>It was &lt;b&gt;Milos&lt;/b&gt;.</s>" in bubble and "name “Milos” is not in" in bubble
     assert "<details" not in message_html(replace(answer, verification=Verification(1, 1, 0)), turn=0)
+
+
+def test_a_disagreement_is_shown_in_its_own_box_with_both_sides_linked() -> None:
+    answer, _ = _answer()
+    other = Citation(2, "b.txt", "B <i>", None, 0, 12, "Milos did.")
+    d = Disagreement("name", "the <signer>", (answer.citations[0], other), ("gasic", "milos <x>"))
+    bubble = message_html(replace(answer, citations=(answer.citations[0], other), disagreements=(d,)), turn=0)
+    box = bubble[bubble.index('<div class="disagreements">'):]
+    assert "The articles disagree" in box and 'href="#cite-0-1"' in box and 'href="#cite-0-2"' in box
+    assert "the &lt;signer&gt;" in box and "milos &lt;x&gt;" in box and "B &lt;i&gt;" in box
+    assert '<div class="disagreements">' not in message_html(answer, turn=0)
 
 
 def test_abstention_says_so_and_lists_passages_with_scores() -> None:
