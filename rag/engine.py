@@ -29,12 +29,13 @@ from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, clean, core_question, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
+from .answer.timeline import TIMELINE, Dated, names, timeline
 from .answer.verify import Verified, verify
 from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import BadQuestion, IndexMissing
 from .index.keywords import load_or_build
 from .index.store import DocRecord, Store, no_index_message, open_store
-from .records import Answer, ArticleInfo, Disagreement, IngestReport, Passage, PassageRef
+from .records import Answer, ArticleInfo, Disagreement, Event, IngestReport, Passage, PassageRef
 from .settings import Settings
 
 
@@ -334,6 +335,36 @@ class Engine:
             _FOUND[key] = tuple(found)
             return list(found)
 
+    def timeline(self, *, entity: str | None = None) -> list[Event]:
+        """Dated events across the indexed articles, in order (``rag/answer/timeline.py``); ``entity``:
+        only those whose sentence (or, for an article's date line, its title) names it. Found once per
+        set of articles and kept in ``INDEX/cache/timeline-<key>.json`` (and in memory)."""
+        self.refresh()
+        unique = {r.source: r for r in sorted(self._manifest.values(), key=lambda r: r.doc_id)}
+        articles = {s: [r.sha256, r.title, r.date] for s, r in sorted(unique.items())}
+        key = "timeline-" + hashlib.sha256(json.dumps([TIMELINE, articles]).encode()).hexdigest()[:24]
+        with _FOUND_LOCK:
+            events = _EVENTS.get(key)
+            path = None if self.settings.chroma_url else self.settings.index_dir / "cache" / f"{key}.json"
+            if events is None and path is not None and path.is_file():
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):  # damaged: found anew
+                    events = tuple(Event.from_dict(d) for d in json.loads(path.read_text("utf-8")))
+            if events is None:
+                events = tuple(timeline([Dated(s, r.title, r.date or None, self.article_text(s))
+                                         for s, r in unique.items()]))
+                if path is not None:
+                    with contextlib.suppress(OSError):  # a read-only index: found again next time
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        for old in path.parent.glob("timeline-*.json"):
+                            old.unlink(missing_ok=True)
+                        tmp = path.with_name(f".{key}-{os.getpid()}-{threading.get_ident()}.tmp")
+                        tmp.write_text(json.dumps([e.to_dict() for e in events], ensure_ascii=False), "utf-8")
+                        tmp.replace(path)
+            _EVENTS[key] = events
+        if not entity:
+            return list(events)
+        return [e for e in events if names(entity, e.citation.title if e.when == "published" else e.citation.quote)]
+
     def ingest(self, paths: list[Path], **kwargs: object) -> IngestReport:
         """Ingest more files with this engine's embedder, then reload."""
         from .index.ingest import ingest
@@ -350,6 +381,7 @@ class Engine:
 # Disagreements found per set of articles (key: sources, contents, titles, dates), for every engine of
 # this process: the tests and the evaluation open many indexes of the same articles.
 _FOUND: dict[str, tuple[Disagreement, ...]] = {}
+_EVENTS: dict[str, tuple[Event, ...]] = {}
 _FOUND_LOCK = threading.Lock()
 
 

@@ -136,6 +136,26 @@ class Disagreement:
 
 
 @dataclass(frozen=True)
+class Event:
+    """A dated event of the timeline: the sentence that states it (``citation``), the date phrase it
+    uses (``when``: "18 March", "last week", "published" for the article's own date line) and how that
+    was resolved (``resolved``: "stated", or relative to the article's date)."""
+
+    date: str  # ISO, as precise as stated: "2025-03-18", "2025-03", "2023" (a week: its Monday)
+    precision: str  # day | week | month | year
+    when: str
+    resolved: str
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**{k: v for k, v in asdict(self).items() if k != "citation"}, "citation": self.citation.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Event:
+        return cls(d["date"], d["precision"], d["when"], d["resolved"], Citation(**d["citation"]))
+
+
+@dataclass(frozen=True)
 class Removed:
     """A sentence of a generated answer the verifier did not show as cited fact, and why."""
 

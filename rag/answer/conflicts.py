@@ -146,9 +146,14 @@ def _may_state(text: str) -> bool:
 def _similar_articles(articles: Sequence[ArticleText], sentences: dict[str, list[_Sentence]],
                       threshold: float) -> list[tuple[int, int]]:
     """Pairs of articles about the same events: tf-idf cosine of their content terms."""
+    sims = similarity([Counter(t for s in sentences[a.source] for t in s.terms) for a in articles])
+    return [(i, j) for i, j in combinations(range(len(articles)), 2) if sims[i, j] >= threshold]
+
+
+def similarity(bags: Sequence[Counter[str]]) -> Any:
+    """The tf-idf cosine of every two bags of terms (a numpy matrix)."""
     import numpy as np
 
-    bags = [Counter(t for s in sentences[a.source] for t in s.terms) for a in articles]
     df = Counter(t for b in bags for t in b)
     vocab = {t: i for i, t in enumerate(df)}
     m = np.zeros((len(bags), len(vocab)), dtype=np.float32)
@@ -156,8 +161,7 @@ def _similar_articles(articles: Sequence[ArticleText], sentences: dict[str, list
         for t, n in bag.items():
             m[row, vocab[t]] = (1 + math.log(n)) * math.log((1 + len(bags)) / (1 + df[t]) + 1)
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
-    sims = m @ m.T
-    return [(i, j) for i, j in combinations(range(len(bags)), 2) if sims[i, j] >= threshold]
+    return m @ m.T
 
 
 # --- statements ----------------------------------------------------------------------------------

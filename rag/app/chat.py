@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,10 +29,12 @@ from .render import (
     answer_html,
     article_html,
     articles_html,
+    disagreements_page_html,
     error_html,
     escape,
     message_html,
     sources_html,
+    timeline_html,
     timings_html,
 )
 from .upload import store_uploads, uploads_dir
@@ -132,13 +134,17 @@ class ChatApp:
         yield answer
 
     def _texts(self, answer: Answer) -> dict[str, str]:
+        return self._articles(c.source for c in answer.citations)
+
+    def _articles(self, sources: Iterable[str]) -> dict[str, str]:
+        """Article texts by source ("" for one no longer indexed)."""
         texts: dict[str, str] = {}
-        for c in answer.citations:
-            if c.source not in texts:
+        for source in sources:
+            if source not in texts:
                 try:
-                    texts[c.source] = self.engine.article_text(c.source)
+                    texts[source] = self.engine.article_text(source)
                 except RagError:
-                    texts[c.source] = ""
+                    texts[source] = ""
         return texts
 
     def open_citation(self, state: ChatState | None, evt: gr.EventData) -> tuple[str, str]:
@@ -179,6 +185,16 @@ class ChatApp:
     def article_views(self) -> tuple[str, Any]:
         """The articles table and the filter's choices, as the index is now."""
         return articles_html(self.engine.articles()), gr.update(choices=self.choices())
+
+    def disagreements_view(self) -> str:
+        """The Disagreements tab: every disagreement between the indexed articles."""
+        found = self.engine.disagreements()
+        return disagreements_page_html(found, self._articles(c.source for d in found for c in d.sides))
+
+    def timeline_view(self, entity: str | None = None) -> str:
+        """The Timeline tab: the dated events (of ``entity``, when given) in order."""
+        events = self.engine.timeline(entity=(entity or "").strip() or None)
+        return timeline_html(events, self._articles(e.citation.source for e in events))
 
     def choices(self) -> list[tuple[str, str]]:
         return [(f"{a.title} ({a.source})", a.source) for a in self.engine.articles()]

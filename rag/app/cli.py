@@ -38,6 +38,7 @@ PLUGINS: dict[str, tuple[str, str]] = {
     "serve": ("rag.app.serve", "serve the HTTP API (OpenAI-compatible, REST) with the chat UI at /"),
     "mcp": ("rag.app.mcp", "serve the archive as MCP tools over stdio (search, ask, verify, list_articles)"),
     "conflicts": ("rag.app.conflicts_cli", "list where the indexed articles disagree, grouped by subject"),
+    "timeline": ("rag.app.timeline_cli", "list the dated events across the indexed articles, in order"),
 }
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping
 
-from ..records import MARKER, Answer, ArticleInfo, Citation, Passage
+from ..records import MARKER, Answer, ArticleInfo, Citation, Disagreement, Event, Passage
 
 CONTEXT_CHARS = 240  # shown around a quote that no retrieved passage contains
 
@@ -86,6 +86,41 @@ def disagreements_html(answer: Answer, *, turn: int) -> str:
         items.append(f"<li>{escape(d.subject)} ({escape(label)}): {sides}</li>")
     return (f'<div class="disagreements"><strong>The articles disagree</strong>'
             f"<ul>{''.join(items)}</ul></div>")
+
+
+def disagreements_page_html(found: Iterable[Disagreement], texts: Mapping[str, str]) -> str:
+    """The Disagreements tab: each disagreement with both sides, the quote marked in its context."""
+    items = []
+    for d in found:
+        label = "update: a later report differs" if d.update else d.kind.replace("_", " ")
+        sides = "".join(f'<div class="side"><div class="meta">{escape(c.title)} · {escape(c.date or "no date")} · '
+                        f"<code>{escape(c.source)}</code> · chars {c.start}–{c.end} · states <em>{escape(v)}</em>"
+                        f'</div><div class="passage">{_marked(c, texts.get(c.source, ""))}</div></div>'
+                        for c, v in zip(d.sides, d.values, strict=True))
+        items.append(f'<div class="conflict"><div class="subject"><strong>{escape(d.subject)}</strong> '
+                     f"({escape(label)})</div>{sides}</div>")
+    if not items:
+        return '<p class="empty">No disagreements found between the indexed articles.</p>'
+    return f"<p>{len(items)} disagreement{'s' if len(items) > 1 else ''} between the articles.</p>" + "".join(items)
+
+
+def timeline_html(events: Iterable[Event], texts: Mapping[str, str]) -> str:
+    """The Timeline tab: dated events in order, each with its quote marked and how its date was found."""
+    rows = [f'<div class="event"><div class="when"><strong>{escape(e.date)}</strong> “{escape(e.when)}” '
+            f'<span class="how">({escape(e.resolved)})</span></div><div class="meta">{escape(e.citation.title)} · '
+            f"<code>{escape(e.citation.source)}</code> · chars {e.citation.start}–{e.citation.end}</div>"
+            f'<div class="passage">{_marked(e.citation, texts.get(e.citation.source, ""))}</div></div>'
+            for e in events]
+    return "".join(rows) or '<p class="empty">No dated events found.</p>'
+
+
+def _marked(c: Citation, text: str) -> str:
+    """The quote marked in a little of its context (the quote alone without the article's text)."""
+    if not text:
+        return f"<mark>{escape(c.quote)}</mark>"
+    start, end = max(0, c.start - CONTEXT_CHARS // 2), min(len(text), c.end + CONTEXT_CHARS // 2)
+    return (f'{"…" if start else ""}{escape(text[start:c.start])}<mark>{escape(text[c.start:c.end])}</mark>'
+            f'{escape(text[c.end:end])}{"…" if end < len(text) else ""}')
 
 
 def error_html(message: str) -> str:
@@ -204,6 +239,9 @@ CSS = """
   padding: 4px 0 6px; border-bottom: 1px solid var(--border-color-primary); margin-bottom: 6px; }
 .hint { opacity: 0.7; font-size: 0.9em; } .notice { font-style: italic; opacity: 0.8; }
 .removed { font-size: 0.9em; opacity: 0.85; } .removed .why { font-style: italic; }
+#disagreements .conflict, #timeline .event { border-bottom: 1px solid var(--border-color-primary); padding: 6px 0; }
+#disagreements .side { margin: 4px 0 4px 12px; } #timeline .how { font-size: 0.85em; opacity: 0.75; }
+#disagreements .meta, #timeline .meta { font-size: 0.85em; opacity: 0.8; }
 .disagreements { border: 1px solid #d9480f; border-radius: 6px; padding: 4px 10px; margin-top: 6px;
   font-size: 0.9em; } .disagreements strong { color: #d9480f; }
 mark { background: #ffe066; color: #000; padding: 0 2px; }

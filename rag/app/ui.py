@@ -112,7 +112,8 @@ def _example_text(evt: gr.SelectData) -> str:
 
 
 def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = EXAMPLES) -> gr.Blocks:
-    """The whole interface: a Chat tab (answers, sources, article viewer) and an Articles tab."""
+    """The whole interface: a Chat tab (answers, sources, article viewer), an Articles tab, a
+    Disagreements tab and a Timeline tab."""
     app = ChatApp(engine, settings, slots=CONCURRENCY)
     modes, default_mode = answer_modes(settings)
     table, _ = app.article_views()
@@ -153,6 +154,16 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
                             label=f"Add articles: {', '.join(UPLOAD_SUFFIXES)}, at most {mb} MB each")
             status = gr.HTML("", elem_id="upload-status", js_on_load=None)
             browse = gr.HTML("", elem_id="browse-viewer", js_on_load=None, max_height=520)
+        with gr.Tab("Disagreements") as conflicts_tab:  # filled when opened: found once per index
+            gr.Markdown("Where the articles state different values about one subject (numbers, dates, names, "
+                        "memberships, signings), both quotes marked.")
+            conflicts = gr.HTML("", elem_id="disagreements", js_on_load=None)
+        with gr.Tab("Timeline") as timeline_tab:
+            with gr.Row():
+                entity = gr.Textbox(show_label=False, placeholder="Only events naming… (e.g. Hungary)",
+                                    elem_id="timeline-entity", scale=5)
+                show = gr.Button("Show", elem_id="timeline-show", scale=1)
+            events = gr.HTML("", elem_id="timeline", js_on_load=None)
 
         # The answer itself takes one of ChatApp's CONCURRENCY slots; the event holds none while it waits
         # for one or reveals a finished answer, so a reveal never keeps another question waiting.
@@ -173,5 +184,9 @@ def build_ui(engine: Engine, settings: Settings, *, examples: tuple[str, ...] = 
         files.upload(app.upload, files, [status, articles, only, files], api_name="upload",
                      concurrency_limit=1, concurrency_id="ingest")
         demo.load(app.article_views, None, [articles, only], api_visibility="private")
+        conflicts_tab.select(app.disagreements_view, None, conflicts, api_visibility="private")
+        timeline_tab.select(app.timeline_view, entity, events, api_visibility="private")
+        entity.submit(app.timeline_view, entity, events, api_visibility="private")
+        show.click(app.timeline_view, entity, events, api_visibility="private")
         gr.api(app.ask_api, api_name="ask", **answering)
     return demo

@@ -49,7 +49,8 @@ DEFINITIONS: dict[str, str] = {
     "citation_precision": "ALCE: share of citations that are not irrelevant; a citation is irrelevant when "
                           "it alone does not support its sentence and the others still do without it",
     "quote_exactness": "share of citations whose quote equals article_text[start:end]",
-    "citations_in_gold": "share of citations whose source is one of the question's gold sources",
+    "citations_in_gold": "share of citations whose source is one of the question's gold sources (sides of a "
+                         "disagreement left out: the other side is another article by construction)",
 }
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"“": '"', "”": '"'})

@@ -201,14 +201,17 @@ def _score_answer(engine: Engine, row: Mapping[str, Any], a: Answer, support: m.
     verdict = m.judge(row, a.text, a.abstained)
     cites = m.citation_scores(a.text, {c.n: c.quote for c in a.citations}, support)
     exact = [m.quote_exact(c.quote, _text(engine, c.source), c.start, c.end) for c in a.citations]
+    sides = {c.n for d in a.disagreements for c in d.sides}
+    own = [c for c in a.citations if c.n not in sides]
     return {
         "answer": a.text, "abstained": a.abstained, "mode": a.mode, "notice": a.notice,
         "correct": verdict.passed, "reason": verdict.reason,
         "citation_recall": None if a.abstained else cites.recall,
         "citation_precision": None if a.abstained else cites.precision,
         "citations": len(a.citations), "quotes_exact": sum(exact),
-        "citations_in_gold": sum(c.source in row["gold_sources"] for c in a.citations)
-        if row["gold_sources"] else None,
+        # (the sides of a disagreement are left out: the other side is another article by construction)
+        "citations_in_gold": sum(c.source in row["gold_sources"] for c in own) if row["gold_sources"] else None,
+        "citations_own": len(own),
         "cited_sources": [c.source for c in a.citations],
         "answer_sources": [p.source for p in a.passages],
     }
@@ -245,7 +248,7 @@ def summarise(records: list[dict[str, Any]], k: int) -> dict[str, Any]:
     given = [r for r in answered if not r["abstained"]]
     n_cites = sum(r["citations"] for r in given)
     gold = [r for r in given if r["citations_in_gold"] is not None]
-    n_gold = sum(r["citations"] for r in gold)
+    n_gold = sum(r.get("citations_own", r["citations"]) for r in gold)
     citations = {
         "citation_recall": m.mean(r["citation_recall"] for r in given),
         "citation_precision": m.mean(r["citation_precision"] for r in given),

@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import ROOT
 from rag import Settings
 
-CONTRACT = {"question", "answer", "short_answer", "abstained", "mode", "citations", "passages", "timings_ms"}
+CONTRACT = {"question", "answer", "short_answer", "abstained", "mode", "citations", "disagreements", "passages",
+            "timings_ms"}
 
 
 def rag(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -107,3 +108,25 @@ def test_verify_prints_each_sentence_with_its_quote_or_reason(seed_settings: Set
     assert json.loads(as_json.stdout)["verification"]["supported"] == 1
     bad = rag("verify", "--passage", "nowhere", "--answer", "-", "--index", str(seed_settings.index_dir), stdin="x")
     assert bad.returncode == 2 and "SOURCE:START-END" in bad.stderr
+
+
+def test_conflicts_and_timeline_print_exact_quotes(seed_settings: Settings) -> None:
+    index = str(seed_settings.index_dir)
+    out = rag("conflicts", "--json", "--index", index)
+    assert out.returncode == 0, out.stderr
+    found = json.loads(out.stdout)["disagreements"]
+    assert {d["kind"] for d in found} >= {"membership", "name_spelling", "date"}
+    for d in found:
+        assert set(d) == {"kind", "subject", "sides", "values", "update"} and len(d["sides"]) == len(d["values"]) == 2
+        for c in d["sides"]:
+            assert (ROOT / "seeds" / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+    out = rag("timeline", "--json", "--entity", "Hungary", "--index", index)
+    assert out.returncode == 0, out.stderr
+    events = json.loads(out.stdout)["events"]
+    assert [e["date"] for e in events] == sorted(e["date"] for e in events) and "2025-04-01" in [e["date"] for e in events]
+    for e in events:
+        c = e["citation"]
+        assert (ROOT / "seeds" / c["source"]).read_text(encoding="utf-8")[c["start"]:c["end"]] == c["quote"]
+        assert "Hungar" in c["quote"] and e["resolved"]
+    text = rag("timeline", "--index", index)
+    assert text.returncode == 0 and "events." in text.stdout

@@ -190,3 +190,24 @@ def test_uploaded_article_is_answerable_and_its_html_stays_inert(ui: Page, serve
     assert found == {"onerror": 0, "imgs": [], "scripts": 0, "jslinks": 0, "katex": 0}
     time.sleep(0.5)  # give any injected handler a chance to fire before the fixture checks dialogs
     assert ui.dialogs == [] and ui.outside == []
+
+
+def test_the_disagreements_and_timeline_tabs_mark_their_quotes(ui: Page) -> None:
+    page = ui.page
+    page.get_by_role("tab", name="Disagreements").click()
+    box = page.locator("#disagreements")
+    box.locator(".conflict").first.wait_for(timeout=60_000)
+    text = box.inner_text()
+    assert "Szalay-Bobrovniczky" in text and "Szalay-Bobrovniczzy" in text and "cannot join NATO" in text
+    assert box.locator("mark").count() == 2 * box.locator(".conflict").count()  # both sides, quoted
+    OUT.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(OUT / "disagreements.png"), full_page=True)
+
+    page.get_by_role("tab", name="Timeline").click()
+    page.locator("#timeline .event").first.wait_for(timeout=60_000)
+    dates = page.locator("#timeline .when strong").all_inner_texts()
+    assert dates == sorted(dates) and {"2023", "2025-03-18", "2025-03-24", "2025-03-26", "2025-04-01"} <= set(dates)
+    page.fill("#timeline-entity textarea", "Hungary")
+    page.click("#timeline-show")
+    page.wait_for_function(f"() => document.querySelectorAll('#timeline .event').length < {len(dates)}")
+    assert all("Hungar" in e for e in page.locator("#timeline .event .passage mark").all_inner_texts())
