@@ -23,7 +23,7 @@ import numpy as np
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
 from .answer.conflicts import DETECTOR, ArticleText, asks_about_agreement, find, with_disagreements
-from .answer.extract import Extraction, Extractive, Pick
+from .answer.extract import Extraction, Extractive, Pick, share_out
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, clean, core_question, parts_of
@@ -215,7 +215,8 @@ class Engine:
                 # the whole question's names are asked, not answers ("... and which other country?")
                 pq = analyse(part)
                 pq = replace(pq, entities=tuple(dict.fromkeys((*pq.entities, *q.entities))))
-                extraction = self._extractive.extract(pq, passages, part_vector, part=not whole.abstain_reason)
+                extraction = self._extractive.extract(pq, passages, part_vector, part=not whole.abstain_reason,
+                                                      alternatives=True)
                 if not extraction.picks and search is not None:  # searched for on its own
                     # keywords from the part and the first part's topic; meaning from the part alone
                     have = {x.chunk_id for x in passages}
@@ -223,13 +224,11 @@ class Engine:
                     if more:
                         passages = [*passages, *more]
                         extraction = self._extractive.extract(pq, passages, part_vector,
-                                                              part=not whole.abstain_reason)
+                                                              part=not whole.abstain_reason, alternatives=True)
                 got.append(extraction)
             picks: list[Pick] = list(whole.picks)
-            for extraction in got:  # the best sentence of each part not cited yet
-                pick = next((x for x in extraction.picks if all(
-                    (x.passage, x.start) != (y.passage, y.start) for y in picks)), None)
-                if pick is not None:
+            for pick in share_out([e.options or e.picks[:1] for e in got]):  # each part's own sentence
+                if all((pick.passage, pick.start) != (y.passage, y.start) for y in picks):
                     picks.append(pick)
             if picks:
                 whole = replace(whole, picks=tuple(picks), abstain_reason=None, evidence=(),

@@ -17,6 +17,9 @@ ARTICLES = {
     "union.txt": ("Union Welcomes Harbour Deal\n\n"
                   "The dockers' union said the harbour deal would create 300 jobs at the port. "
                   "Its leader called the agreement a fair result for workers.\n"),
+    "ferry.txt": ("Ferry Line Grows\n\n"
+                  "In 2020 the island ferry line ran 7 boats across the strait. "
+                  "Today the line has 12 boats, the operator said.\n"),
     "harvest.txt": ("Rain Delays the Harvest\n\n"
                     "Farmers in the north said the wet spring had cost them a month of work. "
                     "Wheat prices rose by a tenth in the week after the storms.\n"),
@@ -44,6 +47,13 @@ def test_each_part_of_a_compound_question_is_answered_from_its_own_article(small
     abstained, cited, _ = quotes(small, "Where was the harbour deal signed, and how many jobs will it create?")
     assert not abstained
     assert any("Rotterdam" in q for q in cited) and any("300 jobs" in q for q in cited)
+
+
+def test_parts_asking_the_same_kind_are_each_answered_by_a_sentence_of_their_own(small: Engine) -> None:
+    # The 2020 sentence is the closest to both parts; the part that names 2020 gets it.
+    abstained, cited, _ = quotes(small, "How many boats does the island ferry line run across the strait, and how many did it run in 2020?")
+    assert not abstained
+    assert any("12 boats" in q for q in cited) and any("7 boats" in q for q in cited)
 
 
 def test_a_filled_slot_is_answered_with_its_short_answer(small: Engine) -> None:

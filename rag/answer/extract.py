@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +94,9 @@ class Extraction:
     short_answer: str | None = None  # the entity of the asked kind in the first pick
     evidence: tuple[Pick, ...] = ()  # with a refusal: what the articles do say on the topic
     features: Mapping[str, float] | None = None  # what the answer/refuse decision weighed (fitting reads it)
+    # The close sentences that would answer too (the first pick's among them), best first: the
+    # parts of a compound question share them out so that each part cites a sentence of its own.
+    options: tuple[Pick, ...] = ()
 
 
 class Extractive:
@@ -114,12 +117,13 @@ class Extractive:
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
     def extract(self, q: Question, passages: list[Passage], vector: np.ndarray | None = None, *,
-                part: bool = False, decide: bool = True) -> Extraction:
+                part: bool = False, decide: bool = True, alternatives: bool = False) -> Extraction:
         """Choose sentences answering ``q`` from ``passages`` (``vector``: the question's embedding).
 
         ``part``: ``q`` is one part of a compound question the whole of which the passages cover,
         so how much of the part's own few words they cover does not decide (names and slots do).
-        ``decide=False``: skip the fitted answer/refuse model (fitting it reads the features)."""
+        ``decide=False``: skip the fitted answer/refuse model (fitting it reads the features).
+        ``alternatives``: also list the other close sentences that would answer (``Extraction.options``)."""
         passages = mask_instructions(passages)  # planted instructions are never an answer
         if looks_like_instruction(q.core):  # nothing asked, only orders given: answer none, repeat none
             return Extraction((), "the message gives instructions instead of asking about them")
@@ -151,6 +155,11 @@ class Extractive:
                 return Extraction((), f"they do not give {_SLOT_WANTED[q.slot.kind]}",
                                   evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
             best = top[filled]
+            options = [c for c in top[filled:] if c is best or (
+                alternatives and first_filling(q, [c.quote], self._embedder) == 0)]
+        else:
+            options = [c for c in cands[:SLOT_POOL] if c is best or (
+                alternatives and c.score >= SLOT_KEEP * best.score and (q.kind not in TYPED or c.kind_ok))]
         # Answer or refuse: a model fitted on labelled questions weighs how well the chosen sentence
         # matches the question (a part of a compound question has the whole's coverage: not asked).
         features = None if part else decision_features(q, best, cands, self._embedder)
@@ -191,7 +200,8 @@ class Extractive:
             if before:
                 picks.insert(0, max(before, key=lambda c: c.end))
         return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks),
-                          short_answer=short, features=features)
+                          short_answer=short, features=features,
+                          options=tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in options))
 
     debug = False
 
@@ -252,6 +262,29 @@ class Extractive:
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
+
+
+def share_out(options: Sequence[Sequence[Pick]]) -> list[Pick]:
+    """One sentence for each part of a compound question, no sentence for two parts: the choice
+    whose scores, each relative to its part's best option, add up highest ("how many activities
+    now, and how many in 2023?": the 2023 sentence goes to the part that names 2023 and the other
+    part takes its next best). A part without options gets none."""
+    import itertools
+
+    sets = [list(o[:SLOT_POOL]) for o in options if o]
+
+    def total(chosen: Iterable[Pick]) -> float:
+        choice = tuple(chosen)
+        keys = {(p.passage, p.start) for p in choice}
+        if len(keys) < len(choice):
+            return -1.0
+        return sum(p.score / max(o[0].score, 1e-9) for p, o in zip(choice, sets))
+
+    best = max(itertools.product(*sets), key=total, default=())
+    kept: dict[tuple[int, int], Pick] = {}
+    for p in best:  # only when some part has no sentence of its own
+        kept.setdefault((p.passage, p.start), p)
+    return list(kept.values())
 
 
 def decision_features(q: Question, best: _Cand, cands: list[_Cand],

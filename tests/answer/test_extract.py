@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import Extractive
+from rag.answer.extract import Extractive, Pick, share_out
 from rag.answer.question import analyse
 from rag.records import Passage
 from rag.text import terms
@@ -157,3 +157,11 @@ def test_which_city_is_answered_by_a_place_not_an_organisation(embedder) -> None
     answerer = Extractive({t: 1 for t in terms(text)}, 50, embedder)
     got = answerer.extract(analyse("Which city hosted the talks on the border crossings?"), [p])
     assert got.picks and "Skopje" in got.picks[0].quote
+
+
+def test_parts_share_out_their_sentences_so_each_cites_its_own() -> None:
+    a, b = Pick(0, 0, 10, "a", 1.0), Pick(0, 20, 30, "b", 0.8)
+    # both parts like a best; the second part likes it far more, so the first takes b
+    assert share_out([[a, b], [a, Pick(0, 20, 30, "b", 0.3)]]) == [b, a]
+    assert share_out([[a], [a]]) == [a]  # no second sentence: the part shares none
+    assert share_out([[a], []]) == [a] and share_out([]) == []
