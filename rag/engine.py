@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +30,16 @@ from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, clean, core_question, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
-from .answer.timeline import TIMELINE, Dated, names, timeline
+from .answer.timeline import (
+    TIMELINE,
+    WHOLE_TIMELINE_ARTICLES,
+    Dated,
+    asks_about_period,
+    events_in,
+    names,
+    period_answer,
+    timeline,
+)
 from .answer.verify import Verified, verify
 from .embed import Embedder, MiniLMEmbedder, make_embedder
 from .errors import BadQuestion, IndexMissing
@@ -163,6 +173,13 @@ class Engine:
             return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
+        period = asks_about_period(q.core, self._latest_date())
+        if period is not None:  # "what happened between 18 March and 1 April?": from the timeline
+            read = self._events_for(passages)
+            answer = period_answer(text, period, events_in(read, period, q.entities), passages,
+                                   mode="extractive", everything=read)
+            yield _with_timings(answer, t0, t1, time.perf_counter())
+            return
         extractive = ExtractiveGenerator(lambda q_, passages_: self._extract(
             q_, passages_, vector, list(zip(parts, part_vectors)), search))
         generator = make_generator(use, self.settings, extractive=extractive, chat=self._chat_model,
@@ -175,8 +192,9 @@ class Engine:
                 event = replace(timed, timings_ms={**event.timings_ms, **timed.timings_ms})
                 if rewritten:
                     event = replace(event, question=text, rewritten_question=rewritten)
-                if not event.abstained:  # another article contradicts a cited sentence: say so, cite it
-                    event = with_disagreements(event, self.disagreements(), asks_about_agreement(q))
+                broad = asks_about_agreement(q)
+                if not event.abstained or broad is not None:  # another article contradicts a cited
+                    event = with_disagreements(event, self.disagreements(), broad)  # sentence: say so, cite it
             yield event
 
     def _retrieve(self, text: str, k: int | None, filter: Filter | None
@@ -333,6 +351,22 @@ class Engine:
                         tmp.replace(path)
             _FOUND[key] = tuple(found)
             return list(found)
+
+    def _latest_date(self) -> date | None:
+        """The latest article's date: the year of a day a question names without one."""
+        dates = [r.date for r in self._manifest.values() if r.date]
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(max(dates)[:10]) if dates else None
+        return None
+
+    def _events_for(self, passages: Sequence[Passage]) -> list[Event]:
+        """The timeline a period question reads: the whole corpus's, or in a large corpus
+        (``WHOLE_TIMELINE_ARTICLES``) that of the articles of the question's passages."""
+        sources = {r.source for r in self._manifest.values()}
+        if len(sources) <= WHOLE_TIMELINE_ARTICLES:
+            return self.timeline()
+        found = {p.source: p for p in passages}
+        return timeline([Dated(s, p.title, p.date, self.article_text(s)) for s, p in found.items()])
 
     def timeline(self, *, entity: str | None = None) -> list[Event]:
         """Dated events across the indexed articles, in order (``rag/answer/timeline.py``); ``entity``:

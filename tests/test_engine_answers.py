@@ -84,3 +84,14 @@ def test_a_false_premise_is_not_answered_as_asked(small: Engine) -> None:
     assert abstained and "hamburg" in text.lower()  # says which premise the articles never state
     abstained, cited, _ = quotes(small, "Where was the harbour deal signed?")
     assert not abstained and "Rotterdam" in cited[0]  # the place they do give
+
+
+def test_a_question_about_a_period_is_answered_from_the_timeline(small: Engine) -> None:
+    abstained, cited, text = quotes(small, "What happened between 20 May and 2 June 2024?")
+    assert not abstained
+    # "on Monday" in an article dated Sunday 2 June 2024 is 27 May; the article's date line is an event too
+    assert cited == ["The port authority and the shipping line signed the harbour deal in Rotterdam on Monday.",
+                     "2 June 2024"]
+    assert text.startswith("27 May 2024: The port authority")
+    abstained, cited, text = quotes(small, "What happened in 2019?")
+    assert abstained and not cited and "no event in 2019" in text

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from ..index.files import header_lines
-from ..records import Citation, Event
+from ..records import Answer, Citation, Event, Passage
 from ..text import fold, sentence_spans, terms, words
 
 TIMELINE = "1"  # the builder's version: bump it when what ``timeline`` finds changes (names kept timelines)
@@ -211,3 +211,123 @@ def _iso(value: str | None) -> date | None:
     except ValueError:
         return None
 
+
+
+# --- questions about a period: "what happened between 18 March and 1 April?" -----------------------
+
+MAX_EVENTS = 8  # events an answer lists (the timeline command lists them all)
+# Up to this many articles a period question reads the whole corpus's timeline (built once, kept);
+# above it, only the articles retrieval found for the question (the BBC corpus's whole timeline
+# takes minutes to build the first time).
+WHOLE_TIMELINE_ARTICLES = 200
+_EVENT_WORDS = frozenset({"happen", "occur", "event", "events", "timeline", "chronology", "unfold", "place"})
+_PHRASE = re.compile(rf"\b(?:{_DAY} (?:of )?{_MONTH},? {_YEAR}|{_MONTH} ?{_DAY},? {_YEAR}|{_DAY} (?:of )?{_MONTH}"
+                     rf"|{_MONTH} ?{_DAY}\b|{_MONTH},? {_YEAR}|{_YEAR})")
+_DATE_WORD = re.compile(rf"\b{_MONTH}\b|\d")
+_OPENS = {"after": "from", "since": "from", "from": "from", "between": "from", "before": "to", "until": "to",
+          "till": "to", "by": "to", "to": "to", "and": "to"}
+
+
+@dataclass(frozen=True)
+class Period:
+    """What a question asks about: the events dated in ``start``..``end`` (ISO prefixes; "" is open;
+    inclusive unless ``exclusive``: "after 24 March" leaves 24 March out), as the question wrote it (``said``)."""
+
+    start: str
+    end: str
+    said: str
+    exclusive: tuple[bool, bool] = (False, False)
+
+    def holds(self, when: str) -> bool:
+        """Does a date, as precise as stated ("2025-03-18", "2025-03", "2023"), lie wholly in the period?"""
+        after, before = self.exclusive
+        return ((not self.start or (when > self.start + "~" if after else when >= self.start))
+                and (not self.end or (when < self.end if before else when <= self.end + "~")))
+
+
+def asks_about_period(question: str, reference: date | None) -> Period | None:
+    """The period a question asks what happened in, or None when it asks something else. It must ask
+    for events (its parse has "happen", "occur", "take place", "events", "timeline" ...) and name a
+    date; a day without a year takes ``reference``'s (the latest article's date). "between A and B",
+    "from A to B", "after/since A", "before/until/by B", and "in/on/during A" (the whole of A)."""
+    from .nlp import parse
+
+    doc = parse(question)
+    if not {t.lemma_.lower() for t in doc} & _EVENT_WORDS or (
+            "place" in {t.lemma_.lower() for t in doc} and "take" not in {t.lemma_.lower() for t in doc}):
+        return None
+    text = fold(question).replace("’", "'")
+    bounds: dict[str, str] = {}
+    said: list[str] = []
+    exclusive = [False, False]
+    for m in _PHRASE.finditer(text):
+        got = resolve(m.group(), reference)
+        if got is None:
+            continue
+        before = text[:m.start()].split()
+        role = _OPENS.get(before[-1] if before else "", "in")
+        if role == "in" and before and before[-1] in ("and", "to") and "from" in bounds:
+            role = "to"
+        said.append(question[m.start():m.end()] if len(text) == len(question) else m.group())
+        if before and before[-1] in ("after", "before"):
+            exclusive[before[-1] == "before"] = True
+        if role in ("from", "in"):
+            bounds.setdefault("from", got[0])
+        if role in ("to", "in"):
+            bounds["to"] = got[0]
+    if not said:
+        return None
+    return Period(bounds.get("from", ""), bounds.get("to", ""), " - ".join(said), (exclusive[0], exclusive[1]))
+
+
+def events_in(events: Sequence[Event], period: Period, names_asked: Sequence[str] = ()) -> list[Event]:
+    """The events of ``period`` (an article's publication among them), those that name one of
+    ``names_asked`` when any does (an article's publication: in its title)."""
+    inside = [e for e in events if period.holds(e.date)]
+    asked = [n for n in names_asked if not _DATE_WORD.search(fold(n))]  # "March" names no subject
+    named = [e for e in inside if any(names(n, e.citation.title if e.when == "published" else e.citation.quote)
+                                      for n in asked)]
+    return named or inside
+
+
+def period_answer(question: str, period: Period, events: Sequence[Event], passages: Sequence[Passage],
+                  *, mode: str, everything: Sequence[Event] = ()) -> Answer:
+    """The answer to a period question: its events in date order, each sentence cited (at most
+    ``MAX_EVENTS``, then how many more; an article's publication as such), or a refusal that says
+    which dates the articles do cover (``everything``: all the events read)."""
+    if not events:
+        covered = f" Their dated events run from {_day_words(everything[0])} to {_day_words(everything[-1])}." \
+            if everything else ""
+        return Answer(question, f"The articles date no event in {_period_words(period)}.{covered}", (),
+                      tuple(passages), True, mode)
+    once = list({(e.citation.source, e.citation.start): e for e in reversed(events)}.values())[::-1]
+    shown = once[:MAX_EVENTS]  # a sentence with two dates is listed at the first
+    citations = tuple(replace(e.citation, n=i) for i, e in enumerate(shown, start=1))
+    lines = [f"{_day_words(e)}: the article “{c.title}” was published [{c.n}]" if e.when == "published"
+             else f"{_day_words(e)}: {c.quote} [{c.n}]" for e, c in zip(shown, citations)]
+    more = len(once) - len(shown)
+    if more:
+        lines.append(f"({more} more: python -m rag timeline lists them all.)")
+    held = list(passages)
+    held += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
+             if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in held)]
+    return Answer(question, "\n".join(lines), citations, tuple(held), False, mode)
+
+
+def _period_words(period: Period) -> str:
+    if period.start == period.end:
+        return f"{period.said} ({period.start})"
+    if period.start and period.end:
+        return f"{period.said} ({period.start} to {period.end})"
+    return f"{period.said} ({'after ' + period.start if period.start else 'before ' + period.end})"
+
+
+def _day_words(event: Event) -> str:
+    """"18 March 2025", "March 2025", "2023", "the week of 17 March 2025"."""
+    d = _iso(event.date if len(event.date) == 10 else None)
+    if d is not None:
+        day = f"{d.day} {d:%B %Y}"
+        return f"the week of {day}" if event.precision == "week" else day
+    if len(event.date) == 7:
+        return date(int(event.date[:4]), int(event.date[5:]), 1).strftime("%B %Y")
+    return event.date

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from rag.answer.timeline import Dated, resolve, timeline
+from rag.answer.timeline import Dated, Period, asks_about_period, events_in, period_answer, resolve, timeline
 
 PUBLISHED = date(2025, 3, 26)  # a Wednesday
 
@@ -58,3 +58,49 @@ def test_events_are_in_order_with_the_articles_date_lines_and_an_undated_article
     assert undated.text[last.citation.start:last.citation.end] == last.citation.quote
     assert events[3].when == "published" and events[3].citation.quote == "Wednesday, 26 March 2025"
     assert [e.date for e in timeline([dated, undated], entity="Palic")] == ["2023", "2023"]
+
+
+@pytest.mark.parametrize(("question", "start", "end"), [
+    ("What happened between 18 March and 1 April?", "2025-03-18", "2025-04-01"),
+    ("Give me a timeline of events from March 17 to March 26, 2025", "2025-03-17", "2025-03-26"),
+    ("What happened in March 2024?", "2024-03", "2024-03"),
+    ("What events took place after 24 March?", "2025-03-24", ""),
+    ("Which events occurred before 2024?", "", "2024"),
+])
+def test_a_question_about_a_period_is_read_as_its_bounds(question: str, start: str, end: str) -> None:
+    period = asks_about_period(question, PUBLISHED)
+    assert period is not None and (period.start, period.end) == (start, end)
+
+
+@pytest.mark.parametrize("question", ["When was the pact signed?", "Where did the signing take place?",
+                                      "What happened to the pact?", "Who signed it on 18 March?"])
+def test_other_questions_are_not_period_questions(question: str) -> None:
+    assert asks_about_period(question, PUBLISHED) is None
+
+
+def test_a_period_holds_the_dates_wholly_inside_it_and_after_before_leave_their_bound_out() -> None:
+    march = Period("2025-03", "2025-03", "March 2025")
+    assert march.holds("2025-03-18") and march.holds("2025-03") and not march.holds("2025") \
+        and not march.holds("2025-04-01")
+    after = asks_about_period("What happened after 24 March?", PUBLISHED)
+    before = asks_about_period("What happened before 2024?", PUBLISHED)
+    assert after is not None and not after.holds("2025-03-24") and after.holds("2025-03-25")
+    assert before is not None and before.holds("2023") and not before.holds("2024-05")
+
+
+def test_a_period_question_is_answered_with_its_events_cited_or_refused_saying_what_is_covered() -> None:
+    events = timeline([Dated("a.txt", "Port", "2025-03-26", "Port\n\nThe deal was signed on 18 March. "
+                             "The union met in 2023. Talks resumed on Monday.\n")])
+    period = asks_about_period("What happened between 17 March and 25 March?", PUBLISHED)
+    assert period is not None
+    answer = period_answer("q", period, events_in(events, period), (), mode="extractive")
+    assert not answer.abstained and [c.quote for c in answer.citations] == [
+        "The deal was signed on 18 March.", "Talks resumed on Monday."]
+    assert answer.text.startswith("18 March 2025: The deal was signed on 18 March. [1]")
+    named = events_in(events, period, ["Talks"])
+    assert [e.citation.quote for e in named] == ["Talks resumed on Monday."]
+    june = asks_about_period("What happened in June 2025?", PUBLISHED)
+    assert june is not None
+    refused = period_answer("q", june, events_in(events, june), (), mode="extractive", everything=events)
+    assert refused.abstained and not refused.citations
+    assert "no event in June 2025" in refused.text and "from 2023 to 24 March 2025" in refused.text
