@@ -52,6 +52,7 @@ MAX_IN_ANSWER = 3  # disagreements an answer shows (each adds a cited sentence)
 # A question that asks whether the articles agree ("do the articles agree on ...", "is that consistent").
 _AGREEMENT_WORDS = frozenset({"agree", "disagree", "disagreement", "differ", "difference", "contradict",
                               "contradiction", "conflict", "consistent", "inconsistent", "discrepancy"})
+_SPELLING_WORDS = frozenset({"spell", "spelling", "spelt", "spelled"})
 
 # --- tuned numbers (one home each) -----------------------------------------------------------
 # Set on plant seed 1 (50 BBC articles and their changed copies) and 300 unmodified BBC articles
@@ -616,10 +617,13 @@ def asks_about_agreement(q: Question) -> AgreementQuestion | None:
     what it asks about; else None."""
     from .nlp import parse
 
-    if not {t.lemma_.lower() for t in parse(q.core or q.text)} & _AGREEMENT_WORDS:
+    lemmas = {t.lemma_.lower() for t in parse(q.core or q.text)}
+    spelling = bool(lemmas & _SPELLING_WORDS)  # "how is the minister's name spelled?": the spellings may differ
+    if not lemmas & _AGREEMENT_WORDS and not spelling:
         return None
-    asked = set(terms(" ".join(sorted(_AGREEMENT_WORDS)) + " article report source say"))
-    return AgreementQuestion(frozenset(t for t in q.terms if t not in asked), _KINDS_FOR.get(q.kind))
+    asked = set(terms(" ".join(sorted(_AGREEMENT_WORDS | _SPELLING_WORDS)) + " article report source say exact"))
+    return AgreementQuestion(frozenset(t for t in q.terms if t not in asked),
+                             frozenset({"name_spelling"}) if spelling else _KINDS_FOR.get(q.kind))
 
 
 def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: AgreementQuestion | None = None
@@ -628,7 +632,8 @@ def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: Agr
     cited and said ("Another article says otherwise: <its sentence> [n]"), so no contradicted claim
     stands as settled. ``broad`` (the question asks whether the articles agree): a disagreement of a
     kind that answers it, with a side in a retrieved passage and quotes that hold ``BROAD_COVER``
-    of its terms, counts too, and both sides are said."""
+    of its terms, counts too, and both sides are said; such a question the answerer refused is
+    answered with those disagreements alone."""
     def at(side: Citation, spans: Sequence[tuple[str, int, int]]) -> bool:
         return any(side.source == src and side.start < end and start < side.end for src, start, end in spans)
 
@@ -640,11 +645,12 @@ def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: Agr
         return (any(at(side, near) for side in d.sides)
                 and len(broad.terms & said) >= BROAD_COVER * max(len(broad.terms), 1))
 
-    spans = [(c.source, c.start, c.end) for c in answer.citations]
+    refused = answer.abstained  # a question whether the articles agree: the disagreements answer it
+    spans = [] if refused else [(c.source, c.start, c.end) for c in answer.citations]
     relevant = [d for d in found if any(at(side, spans) for side in d.sides) or asked(d)][:MAX_IN_ANSWER]
     if not relevant:
         return answer
-    citations = list(answer.citations)
+    citations = [] if refused else list(answer.citations)
     said: list[str] = []
     shown: list[Disagreement] = []
     for d in relevant:
@@ -659,15 +665,15 @@ def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: Agr
                     lead = "A later article says:" if d.update and i == len(d.sides) - 1 else \
                         "Another article says otherwise:"
                 else:
-                    lead = "The articles disagree: one says" if i == 0 else "another says"
+                    lead = "The articles disagree. One says:" if i == 0 else "Another says:"
                 said.append(f"{lead} {c.quote} [{c.n}]")
             sides.append(c)
         shown.append(replace(d, sides=tuple(sides)))
-    text = " ".join([answer.text, *said]) if said else answer.text
+    text = " ".join(said) if refused else " ".join([answer.text, *said]) if said else answer.text
     # Every citation lies in a passage of the answer: a side from an article retrieval did not rank
     # is listed as a passage of its own (after the retrieved ones, with no score).
     passages = list(answer.passages)
     passages += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
                  if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in passages)]
     return replace(answer, text=text, citations=tuple(citations), passages=tuple(passages),
-                   disagreements=tuple(shown))
+                   disagreements=tuple(shown), abstained=False, short_answer=None if refused else answer.short_answer)

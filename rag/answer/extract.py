@@ -29,7 +29,7 @@ from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from . import fitted
 from .injection import looks_like_instruction, mask_instructions
-from .question import PLACE_NOUNS, Question, Slot, qualifiers, sort_of
+from .question import PLACE_NOUNS, SPEECH_VERBS, Question, Slot, qualifiers, sort_of
 from .support import number_mentions
 
 CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
@@ -150,13 +150,15 @@ class Extractive:
                               evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
         if q.slot is not None:  # the question says exactly what the answer must hold
             top = [c for c in cands[:SLOT_POOL] if c.score >= SLOT_KEEP * best.score]
-            filled = first_filling(q, [c.quote for c in top], self._embedder)
+            read = _with_attribution(top, cands) if q.slot.kind == "speech" else {}
+            filled = first_filling(q, [read.get(id(c), c.quote) for c in top], self._embedder)
             if filled is None:  # the topic is there, the asked-for detail is not
-                return Extraction((), f"they do not give {_SLOT_WANTED[q.slot.kind]}",
+                wanted = f"what {q.slot.word} said" if q.slot.kind == "speech" else _SLOT_WANTED[q.slot.kind]
+                return Extraction((), f"they do not give {wanted}",
                                   evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
             best = top[filled]
             options = [c for c in top[filled:] if c is best or (
-                alternatives and first_filling(q, [c.quote], self._embedder) == 0)]
+                alternatives and first_filling(q, [read.get(id(c), c.quote)], self._embedder) == 0)]
         else:
             options = [c for c in cands[:SLOT_POOL] if c is best or (
                 alternatives and c.score >= SLOT_KEEP * best.score and (q.kind not in TYPED or c.kind_ok))]
@@ -406,11 +408,68 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         elif slot.kind == "name":  # a place for a place noun ("which country": not NATO); else any name
             labels = _PLACE_ENTITIES if slot.word.lower() in PLACE_NOUNS else _NAME_ENTITIES
             ok = any(e.label_ in labels and (not slot.named or _names_noun(e, slot.noun)) for e in fresh)
+        elif slot.kind == "speech":
+            ok = _says(doc, slot.noun)
         else:
             ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
         if ok:
             return i
     return None
+
+
+# Verbs by which a sentence reports what someone said or holds, beyond question.SPEECH_VERBS (lemmas).
+_STANCE_VERBS = SPEECH_VERBS | {"confirm", "emphasize", "emphasise", "hail", "announce", "accuse", "criticize",
+                                "criticise", "praise", "welcome", "deny", "reiterate", "express", "urge", "promise",
+                                "admit", "acknowledge", "dismiss", "condemn", "label", "brand", "defend", "declare",
+                                "raise", "reject", "point", "mean", "feel", "expect", "voice", "ask", "question"}
+
+
+_OPENING_QUOTES = ('"', "“", "‘")
+
+
+def _with_attribution(top: list[_Cand], cands: list[_Cand], most: int = 3) -> dict[int, str]:
+    """For a sentence that opens a quotation, its text with the sentences that continue it up to the
+    one that closes it (at most ``most`` more), where the speaker is named ("“The goal ... is not to
+    threaten anyone. ... instability,” said Ejup Maqedonci.")."""
+    after = {(c.passage, c.sentence): c.quote for c in cands}
+    out = {}
+    for c in top:
+        if not c.quote.lstrip().startswith(_OPENING_QUOTES):
+            continue
+        text = c.quote
+        for k in range(1, most + 1):
+            more = after.get((c.passage, c.sentence + k))
+            if more is None:
+                break
+            text += " " + more
+            if "”" in more or more.count('"') % 2 or "’" in more[-3:]:
+                break
+        out[id(c)] = text
+    return out
+
+
+def _says(doc: Any, name: str) -> bool:
+    """Does a parsed sentence give words of ``name`` (the last word of a name, folded; another
+    transliteration matches): as the subject of a verb of saying, stance or thinking ("said Ejup
+    Maqedonci", "Đurić confirmed that ...", "Kurti hailed it as ... and emphasized"), after
+    "according to", or as "he"/"she" (the sentence before names them, as a rule)? A name that is only
+    mentioned ("after talks with Stoltenberg", "Orbán assisted", "as Mallon toured") gives none."""
+    def named(token: Any) -> bool:
+        return token.lower_ in ("he", "she") or any(
+            _same_name(fold(x.text), name) for x in token.subtree if x.pos_ == "PROPN")
+
+    for t in doc:
+        if t.pos_ == "VERB" and t.lemma_.lower() in _STANCE_VERBS:
+            doer = t.head if t.dep_ == "conj" and not any(c.dep_ == "nsubj" for c in t.children) else t
+            if any(c.dep_ == "nsubj" and named(c) for c in doer.children):
+                return True
+        if t.lower_ == "according" and any(_same_name(fold(x.text), name) for x in t.subtree):
+            return True
+    return False
+
+
+def _same_name(word: str, name: str) -> bool:
+    return word == name or (len(name) >= 5 and _sounds_like(sound(word), {sound(name)}))
 
 
 def _same_role(slot: Slot, doc: Any) -> bool:
@@ -440,11 +499,11 @@ def _names_noun(entity: Any, noun: str) -> bool:
         return True
     root = entity.root
     for t in nouns:
-        if root.head is t and root.dep_ in ("appos", "compound", "nmod", "npadvmod"):
+        if root.head.i == t.i and root.dep_ in ("appos", "compound", "nmod", "npadvmod"):
             return True
-        if t.head is root and t.dep_ in ("appos", "compound"):
+        if t.head.i == root.i and t.dep_ in ("appos", "compound"):
             return True
-        if root.head.lemma_ in ("call", "name", "know", "title") and root.head.head is t:
+        if root.head.lemma_ in ("call", "name", "know", "title") and root.head.head.i == t.i:
             return True
     return False
 
@@ -466,7 +525,7 @@ def _counts_a_noun(number: Any) -> bool:
     """Does the parse attach the number to a noun it counts ("26 vehicles", "18 March"), rather
     than leave what it counts implicit ("with 50,000 sold")?"""
     head = number
-    while head.dep_ in ("compound", "quantmod") and head.head.like_num and head.head is not head:
+    while head.dep_ in ("compound", "quantmod") and head.head.like_num and head.head.i != head.i:
         head = head.head
     return head.dep_ == "nummod" and head.head.pos_ in ("NOUN", "PROPN")
 
@@ -474,7 +533,7 @@ def _counts_a_noun(number: Any) -> bool:
 def _counted(number: Any) -> list[Any]:
     """The words a number token may count: its head noun and the few words after it."""
     head = number
-    while head.dep_ in ("nummod", "compound", "quantmod") and head.head is not head and head.head.like_num:
+    while head.dep_ in ("nummod", "compound", "quantmod") and head.head.i != head.i and head.head.like_num:
         head = head.head
     return [head.head, *number.doc[number.i + 1: number.i + 5]]
 

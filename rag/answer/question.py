@@ -50,10 +50,12 @@ class Slot:
     ``name``: a proper name ("which bank", "the name of the treaty");
     ``person``: a person's name ("which expert"); with ``noun``, of the person in that role, in a
     sentence that names the role ("the name of the minister", "who is the manager of ...");
-    ``day``: a calendar date with its day ("the exact date", "on what day").
+    ``day``: a calendar date with its day ("the exact date", "on what day");
+    ``speech``: words of the person named as the subject of a verb of saying ("What did Orbán say
+    about it?", "What does Truchatschow think?"): ``noun`` is the last word of the name, folded.
     """
 
-    kind: str  # count | name | person | day
+    kind: str  # count | name | person | day | speech
     noun: str = ""  # stem of the counted or named noun
     word: str = ""  # that noun as the question writes it
     # Names qualifying the noun, folded to 5-letter keys ("the Croatian defence minister" -> croat):
@@ -186,6 +188,9 @@ def slot_of(doc: Any) -> Slot | None:
     >>> slot_of(parse("How many MiG-29s did Serbia buy?"))   # doctest: +SKIP
     Slot(kind='count', noun='mig')
     """
+    speaker = _speaker(doc)
+    if speaker is not None:
+        return speaker
     for tok in doc:
         low = tok.lower_
         if low == "which" and tok.dep_ == "det" and tok.head.pos_ == "NOUN":  # "which bank", "which expert"
@@ -214,6 +219,30 @@ def slot_of(doc: Any) -> Slot | None:
                 any(c.lower_ in ("exact", "precise") for c in tok.children)
                 or any(t.lower_ in ("what", "which") for t in doc[max(0, tok.i - 3): tok.i])):
             return Slot("day")
+    return None
+
+
+# Verbs by which a person says or thinks something (lemmas): "What did X <verb> ...?" asks for X's words.
+SPEECH_VERBS = frozenset(["say", "tell", "claim", "state", "argue", "describe", "warn", "add", "insist", "suggest",
+                          "note", "stress", "comment", "respond", "reply", "think", "believe", "view",
+                          "write", "explain", "predict", "call"])
+
+
+def _speaker(doc: Any) -> Slot | None:
+    """"What did <name> say/tell/think ...?" (also "how did <name> describe ..."): a speech slot for
+    that name, when the verb's subject is a proper name."""
+    for verb in doc:
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in SPEECH_VERBS:
+            continue
+        near = {verb.i, *(c.i for c in verb.children)}
+        if not any(w.lower_ == "what" and w.head.i in near or w.lower_ == "how" and w.head.i == verb.i
+                   for w in doc):  # the question word asks for what the verb says ("for how long ...": no)
+            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or subject.pos_ != "PROPN" or any(c.dep_ == "conj" for c in subject.children):
+            continue  # (not "how do Serbia and Kosovo describe it": a comparison; "Vučić" may be tagged a place)
+        name = [t for t in subject.subtree if t.pos_ == "PROPN"]
+        return Slot("speech", fold(name[-1].text), " ".join(t.text for t in name))
     return None
 
 
@@ -266,7 +295,7 @@ def asked_noun(doc: Any) -> str | None:
         if t.lower_ == "many" and t.head.pos_ == "NOUN":
             return str(t.head.lemma_.lower())
         if t.lower_ in ("what", "who") and t.head.lemma_ == "be":
-            noun = next((c for c in t.head.children if c is not t and c.dep_ in ("attr", "nsubj")
+            noun = next((c for c in t.head.children if c.i != t.i and c.dep_ in ("attr", "nsubj")
                          and c.pos_ == "NOUN"), None)
             if noun is not None:
                 return str(noun.lemma_.lower())

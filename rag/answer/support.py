@@ -375,9 +375,9 @@ def polarities(doc: Any) -> dict[str, bool]:
         while depth < 3:
             neg += sum(1 for c in node.children if c.dep_ == "neg" or (c.lower_ in _NEG_WORDS and c.dep_ in
                                                                            ("det", "advmod", "neg")))
-            if node is not t and _negating(node):
+            if node.i != t.i and _negating(node):
                 neg += 1
-            if node.dep_ not in _CARRIES or node.head is node:
+            if node.dep_ not in _CARRIES or node.head.i == node.i:
                 break
             node, depth = node.head, depth + 1
         key = t.lemma_.lower()
@@ -454,7 +454,7 @@ def _role(t: Any) -> tuple[str, str]:
     node = t
     for _ in range(4):
         dep = node.dep_
-        if dep in ("compound", "flat", "appos", "conj", "amod") and node.head is not node:
+        if dep in ("compound", "flat", "appos", "conj", "amod") and node.head.i != node.i:
             node = node.head
             continue
         if dep == "pobj" and (node.head.dep_ == "agent" or (node.head.lower_ == "by" and any(
@@ -476,7 +476,7 @@ def _verb(t: Any) -> str:
 def _verb_token(t: Any) -> Any:
     node = t
     for _ in range(4):
-        if node.pos_ in ("VERB", "AUX") or node.head is node:
+        if node.pos_ in ("VERB", "AUX") or node.head.i == node.i:
             break
         node = node.head
     return node

@@ -194,3 +194,20 @@ def test_a_question_about_agreement_is_answered_from_the_disagreements_in_its_pa
     assert not with_disagreements(answer, MEMBERS).disagreements  # not asked: only cited sides count
     when = asks_about_agreement(analyse("Do the articles agree on when Kosovo joined NATO?"))
     assert when is not None and not with_disagreements(answer, MEMBERS, when).disagreements  # a date was asked
+
+
+def test_a_refused_question_about_agreement_is_answered_with_both_sides_alone() -> None:
+    side_a, side_b = MEMBERS[0].sides
+    passages = tuple(Passage(s.source, s.title, None, s.start, s.end, s.quote, 1.0) for s in (side_a, side_b))
+    refused = Answer("q", "The articles don't answer this.", (), passages, True, "extractive")
+    asked = asks_about_agreement(analyse("Do the articles agree on whether Kosovo is a NATO member?"))
+    answer = with_disagreements(refused, MEMBERS, asked)
+    assert not answer.abstained and [c.quote for c in answer.citations] == [side_a.quote, side_b.quote]
+    assert answer.text == f"The articles disagree. One says: {side_a.quote} [1] Another says: {side_b.quote} [2]"
+    assert with_disagreements(refused, MEMBERS) == refused  # not asked: a refusal stays one
+
+
+def test_a_question_how_a_name_is_spelled_asks_for_spelling_disagreements() -> None:
+    asked = asks_about_agreement(analyse("How exactly is the Hungarian defence minister's surname spelled?"))
+    assert asked is not None and asked.kinds == frozenset({"name_spelling"})
+    assert "spell" not in asked.terms and "minist" in asked.terms

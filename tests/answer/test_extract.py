@@ -165,3 +165,27 @@ def test_parts_share_out_their_sentences_so_each_cites_its_own() -> None:
     assert share_out([[a, b], [a, Pick(0, 20, 30, "b", 0.3)]]) == [b, a]
     assert share_out([[a], [a]]) == [a]  # no second sentence: the part shares none
     assert share_out([[a], []]) == [a] and share_out([]) == []
+
+
+SPEECH = ("Engineer Paul Brandt inspected the new bridge on Friday. Mayor Ana Kovac said the new bridge would open "
+          "in May. According to Tom Bell, the new bridge cost too much. The council leader praised the new bridge. "
+          "“The river under the bridge will be clean by June. We have the money,” said Lena Ross.")
+
+
+@pytest.mark.parametrize(("question", "holds"), [
+    ("What did Ana Kovac say about the new bridge?", "Kovac said"),
+    ("What does Tom Bell think about the new bridge?", "According to Tom Bell"),
+    ("What did Lena Ross say about when the river under the bridge will be clean?", "will be clean by June"),  # named where the quotation closes
+])
+def test_what_a_person_said_is_answered_with_their_words(fleet: Extractive, question: str, holds: str) -> None:
+    got = Extractive({t: 1 for t in terms(SPEECH)}, 50, fleet._embedder).extract(
+        analyse(question), [Passage("b.txt", "The bridge", None, 0, len(SPEECH), SPEECH, 1.0)])
+    assert got.picks and holds in got.picks[0].quote
+
+
+def test_a_person_the_articles_name_but_do_not_quote_is_a_precise_refusal(fleet: Extractive) -> None:
+    got = Extractive({t: 1 for t in terms(SPEECH)}, 50, fleet._embedder).extract(
+        analyse("What did Paul Brandt say about the new bridge?"),
+        [Passage("b.txt", "The bridge", None, 0, len(SPEECH), SPEECH, 1.0)])
+    assert not got.picks and got.abstain_reason == "they do not give what Paul Brandt said"
+    assert got.evidence and "Paul Brandt inspected" in got.evidence[0].quote

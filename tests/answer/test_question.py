@@ -47,6 +47,9 @@ def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -
     ("Who resigned?", None),
     ("How long did the strike last?", None),  # no counted noun: the kind check covers it
     ("Why did the minister resign?", None),
+    ("What did Viktor Orbán himself say about the pact?", ("speech", "orban")),  # words of that person
+    ("How did Vučić describe the signing?", ("speech", "vucic")),
+    ("What did the minister say about the pact?", None),  # a role, not a name: the answer may be anyone's words
 ])
 def test_the_slot_comes_from_the_parse(question: str, slot: tuple[str, str] | None) -> None:
     got = analyse(question).slot
