@@ -15,6 +15,8 @@ are such hits; false alarms are reports per 10 unmodified articles.
     python -m rag.evaluation.conflicts score /tmp/conf-2b/found.json /tmp/conf-2b/truth.json
     # false alarms: the same with --unmodified --n 500 --seed 3 (no copies, no truth)
 
+``python -m rag eval --conflicts`` does all of it in one step, in memory (``evaluate``).
+
 Seeds: 1 was used to set the detector's numbers, 3 (300 articles) to check its false alarms; 2 is
 the reported one, scored once the detector was fixed.
 
@@ -165,6 +167,43 @@ def score(found: Sequence[dict[str, Any]], truth: Sequence[Planted], *, articles
             "precision": round(hits / len(found), 3) if found else None,
             "found_per_kind": {k: f"{a}/{b}" for k, (a, b) in per_kind.items()},
             "missed": [asdict(truth[i]) for i in range(len(truth)) if i not in hit_truth]}
+
+
+def evaluate(corpus: Sequence[tuple[str, str]], *, n: int = 200, seed: int = 2, unmodified: int = 500,
+             unmodified_seed: int = 5) -> dict[str, Any]:
+    """Plant ``n`` changed copies (``seed``), run the detector on the originals and copies (as ``python
+    -m rag conflicts`` does on an index of them) and score it; then count its reports on
+    ``unmodified`` other articles drawn with ``unmodified_seed`` (false alarms). In memory: the
+    detector reads article texts, not the index."""
+    from ..answer.conflicts import ArticleText, find
+
+    def texts(pairs: Sequence[tuple[str, str]]) -> list[ArticleText]:
+        return [ArticleText(name, next((line.strip() for line in text.splitlines() if line.strip()), name), None, text)
+                for name, text in pairs]
+
+    copies, truth = plant(corpus, min(n, len(corpus)), seed)
+    originals = {t.original for t in truth}
+    pairs = [a for a in corpus if a[0] in originals] + copies
+    planted = score([d.to_dict() for d in find(texts(pairs))], truth, articles=len(pairs))
+    rest = [a for a in corpus if a[0] not in originals]
+    clean = random.Random(unmodified_seed).sample(rest, min(unmodified, len(rest)))
+    found = find(texts(clean))
+    alarms = score([d.to_dict() for d in found], [], articles=len(clean))
+    alarms["reports_by_kind"] = {k: sum(1 for d in found if d.kind == k) for k in sorted({d.kind for d in found})}
+    return {"n": n, "seed": seed, "unmodified_seed": unmodified_seed, "planted": planted, "false_alarms": alarms,
+            "reports": [d.to_dict() for d in found]}
+
+
+def markdown(result: dict[str, Any]) -> list[str]:
+    """The planted-conflict figures as report lines."""
+    p, f = result["planted"], result["false_alarms"]
+    kinds = ", ".join(f"{k} {v}" for k, v in p["found_per_kind"].items())
+    return [f"Planted: {p['planted']} BBC articles copied with one change each (seed {result['seed']}); "
+            f"unmodified: {f['articles']} other articles (seed {result['unmodified_seed']}).", "",
+            "| recall | precision | found per kind | false alarms per 10 unmodified articles |",
+            "|---|---|---|---|",
+            f"| {p['recall']} | {p['precision']} | {kinds} | {f['false_alarms_per_10']} ({f['reports']} reports: "
+            + ", ".join(f"{k} {v}" for k, v in f["reports_by_kind"].items()) + ") |"]
 
 
 def read_corpus(root: Path) -> list[tuple[str, str]]:

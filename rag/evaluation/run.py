@@ -29,7 +29,7 @@ from ..embed import Embedder, MiniLMEmbedder, make_embedder
 from ..errors import BadQuestion, ConfigError, IndexMissing
 from ..records import Answer
 from ..settings import MODES, Settings
-from . import claims
+from . import claims, conflicts
 from . import metrics as m
 from .sets import CORPORA, PARTS, SETS_DIR, part_files, write_sets_report
 
@@ -338,6 +338,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the claim checker on eval/sets/verify_*.jsonl: keep and catch rates per kind "
                              "(BBC claims need an index of seeds + BBC: --bbc-index DIR)")
     parser.add_argument("--bbc-index", type=Path, help="with --claims: an index of seeds + BBC")
+    parser.add_argument("--conflicts", action="store_true",
+                        help="the disagreement detector on planted conflicts (200 BBC articles, each copied with "
+                             "one fact changed) and on 500 unmodified ones (false alarms): conflicts.md")
     parser.add_argument("--mode", choices=MODES, help="answer mode")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="report folder")
     parser.add_argument("--corpus", type=Path, action="append", help="articles to index (default seeds)")
@@ -364,6 +367,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _run_set(args, settings, gate)
     if args.claims:
         return _run_claims(args, settings)
+    if args.conflicts:
+        return _run_conflicts(args)
     rows = load_questions(args.questions)
     tty = sys.stderr.isatty()
     configs = plan(settings, sizes, not args.no_compare)
@@ -465,6 +470,25 @@ def _run_claims(args: argparse.Namespace, settings: Settings) -> int:
     (args.report / "claims.json").write_text(json.dumps({"scores": scores, "records": records}, indent=1) + "\n",
                                              encoding="utf-8")
     print(f"wrote {args.report / 'claims.md'}, {args.report / 'claims.json'}")
+    return 0
+
+
+def _run_conflicts(args: argparse.Namespace) -> int:
+    """``--conflicts``: planted conflicts and false alarms on the BBC corpus (``--corpus``, default
+    ../shared/corpora/bbc) -> conflicts.md, conflicts.json."""
+    root = args.corpus[0] if args.corpus else CORPORA["bbc"][-1]
+    if not root.is_dir():
+        print(f"no corpus at {root}: pass --corpus DIR (a folder of .txt articles)", file=sys.stderr)
+        return 2
+    result = conflicts.evaluate(conflicts.read_corpus(root))
+    p, f = result["planted"], result["false_alarms"]
+    print(f"conflicts: recall {p['recall']}, precision {p['precision']} on {p['planted']} planted; "
+          f"{f['false_alarms_per_10']} false alarms per 10 unmodified articles")
+    args.report.mkdir(parents=True, exist_ok=True)
+    (args.report / "conflicts.md").write_text("\n".join(["# Disagreement detector", "", *conflicts.markdown(result)])
+                                              + "\n", encoding="utf-8")
+    (args.report / "conflicts.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.report / 'conflicts.md'}, {args.report / 'conflicts.json'}")
     return 0
 
 

@@ -5,13 +5,14 @@ The texts are parsed by the real spaCy model (``rag.answer.nlp``); no index is n
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from rag.answer.conflicts import ArticleText, asks_about_agreement, find, with_disagreements
 from rag.answer.nlp import parse
 from rag.answer.question import analyse
-from rag.evaluation.conflicts import Planted, plant, score
+from rag.evaluation.conflicts import Planted, evaluate, markdown, plant, score
 from rag.records import Answer, Citation, Disagreement, Passage
 
 # A sentence both articles of a pair share: they are about the same events.
@@ -211,3 +212,23 @@ def test_a_question_how_a_name_is_spelled_asks_for_spelling_disagreements() -> N
     asked = asks_about_agreement(analyse("How exactly is the Hungarian defence minister's surname spelled?"))
     assert asked is not None and asked.kinds == frozenset({"name_spelling"})
     assert "spell" not in asked.terms and "minist" in asked.terms
+
+
+def test_the_evaluation_plants_finds_and_scores_in_one_step(tmp_path: Path) -> None:
+    """``python -m rag eval --conflicts`` on a small corpus: the planted copies are found and scored."""
+    base = ("Title {i}\n\nThe carmaker {i} said on Monday that it had sold 1,200 cars in Germany during 2004. "
+            "Its chief executive John Smith{i} said that sales in Europe were strong and that the firm is growing.")
+    others = ["Weather\n\nRain fell in the north all week and farmers waited.",
+              "Music\n\nThe band played three new songs to a small crowd in Leeds."]
+    corpus = [(f"a{i}.txt", base.format(i=i)) for i in range(3)] + [(f"o{i}.txt", t) for i, t in enumerate(others)]
+    result = evaluate(corpus, n=2, seed=1, unmodified=2, unmodified_seed=0)
+    assert result["planted"]["planted"] == 2 and result["planted"]["recall"] == 1.0
+    assert "| recall | precision |" in "\n".join(markdown(result))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name, text in corpus:
+        (folder / name).write_text(text, encoding="utf-8")
+    from rag.app.cli import main
+
+    assert main(["eval", "--conflicts", "--corpus", str(folder), "--report", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "conflicts.md").is_file()
