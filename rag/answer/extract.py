@@ -55,8 +55,9 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|dozens|hundreds"
                  r"|thousands|millions|half|twice|double|triple")
 _COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
-_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(%|percent|per cent)|\b(euros?|dollars?|pounds?|forints?|dinars?|leks?"
-                    r"|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp|bn|m)\b")
+# ("m" and "bn" only after a number: "I'm" holds no amount)
+_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(%|percent|per cent|m\b|bn\b)|\b(euros?|dollars?|pounds?|forints?|dinars?"
+                    r"|leks?|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp)\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _PRONOUN = re.compile(r"^(He|She|They|It|This|These|Those|His|Her|Their)\b")
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")

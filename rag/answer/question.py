@@ -32,8 +32,9 @@ _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("reason", re.compile(r"\bwhy\b|\b(what|which) (is|was|are|were) the (reason|purpose|aim|goal|motive)s?\b"
                           r"|\bfor what (purpose|reason)\b|\bwhat for\b")),
 ]
-_MONEY = re.compile(r"\bhow much (money )?(did|does|do|will|would|was|were|is|are)?\b.*\b(pay|paid|cost|spend|spent"
-                    r"|worth|invest|fund|price|charge|earn|sell|sold|buy|bought)|\b(budget|price|cost|value)"
+_MONEY = re.compile(r"\bhow much money\b|\bhow much (did|does|do|will|would|was|were|is|are)?\b.*\b(pay|paid|cost"
+                    r"|spend|spent|worth|invest|fund|price|charge|earn|sell|sold|buy|bought|su(e|ing)|owe|fine|fined"
+                    r"|offer|offered|bid|raise|raised|save|saved|award|awarded)\b|\b(budget|price|cost|value)"
                     r" of\b|\bhow expensive\b")
 _FOCUS = re.compile(r"\b(?:how (?:many|much)|which|what)\s+(?!(?:is|are|was|were|did|does|do|has|have|had|will"
                     r"|would|can|could|should)\b)(\w+(?:[\s-]+\w+)?)")

@@ -189,3 +189,11 @@ def test_a_person_the_articles_name_but_do_not_quote_is_a_precise_refusal(fleet:
         [Passage("b.txt", "The bridge", None, 0, len(SPEECH), SPEECH, 1.0)])
     assert not got.picks and got.abstain_reason == "they do not give what Paul Brandt said"
     assert got.evidence and "Paul Brandt inspected" in got.evidence[0].quote
+
+
+def test_an_amount_of_money_needs_a_number_before_m_or_bn(fleet: Extractive) -> None:
+    text = "\"I'm up for the challenge,\" the player said of the new contract. The club offered the player a new contract."
+    p = Passage("c.txt", "Contract", None, 0, len(text), text, 1.0)
+    got = Extractive({t: 1 for t in terms(text)}, 50, fleet._embedder).extract(
+        analyse("How much is the new contract the club offered the player worth?"), [p])
+    assert not got.picks and got.abstain_reason == "they do not give the amount asked for"

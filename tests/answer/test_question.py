@@ -94,3 +94,13 @@ def test_a_role_keeps_the_names_that_qualify_it(question: str, qualifiers: tuple
 ])
 def test_a_question_asking_for_several_answers_is_marked(question: str, many: bool) -> None:
     assert analyse(question).many is many
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How much money will the firm cut from its advertising?", "money"),
+    ("how much is she suing the insurers for??", "money"),
+    ("How much is the new contract worth?", "money"),
+    ("How much did prices rise?", "count"),  # an amount, not money
+])
+def test_how_much_asks_for_money_when_the_verb_deals_in_it(question: str, kind: str) -> None:
+    assert analyse(question).kind == kind
