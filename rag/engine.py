@@ -24,10 +24,10 @@ import numpy as np
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
 from .answer.conflicts import DETECTOR, ArticleText, asks_about_agreement, find, with_disagreements
-from .answer.extract import Extraction, Extractive, Pick, share_out
+from .answer.extract import Extraction, Extractive, Pick, share_out, with_difference
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
-from .answer.question import Question, analyse, clean, core_question, parts_of
+from .answer.question import Question, analyse, asks_difference, clean, core_question, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
 from .answer.timeline import (
@@ -226,8 +226,11 @@ class Engine:
         about = answer_about(q, asks, passages, self._retriever.head) if asks else None
         if about is not None:
             return compose(q, about[0], about[1], mode="extractive")
-        whole = self._extractive.extract(q, passages, vector)
-        if len(parts) > 1:
+        change = asks_difference(q)  # "by how many did ... grow?": the two counts and their difference
+        whole = self._extractive.extract(q, passages, vector, alternatives=change is not None)
+        if change is not None and not whole.abstain_reason:
+            whole = with_difference(whole, change)
+        if len(parts) > 1 and not whole.derived:
             got = []
             for (part, search_text), part_vector in parts:
                 # the whole question's names are asked, not answers ("... and which other country?")

@@ -95,3 +95,10 @@ def test_a_question_about_a_period_is_answered_from_the_timeline(small: Engine) 
     assert text.startswith("27 May 2024: The port authority")
     abstained, cited, text = quotes(small, "What happened in 2019?")
     assert abstained and not cited and "no event in 2019" in text
+
+
+def test_a_change_in_a_count_is_worked_out_from_both_cited_counts(small: Engine) -> None:
+    answer = small.ask("By how many did the number of boats of the island ferry line grow since 2020?", mode="extractive")
+    assert not answer.abstained and answer.short_answer == "5"
+    assert answer.text.startswith("12 - 7 = 5 [1][2].")
+    assert {"7 boats" in answer.citations[0].quote, "12 boats" in answer.citations[1].quote} == {True}

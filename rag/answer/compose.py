@@ -32,5 +32,7 @@ def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mod
         p = passages[pick.passage]
         citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
         parts.append(f"{pick.quote} [{n}]")
+    if extraction.derived:  # worked out from the first two sentences: say it first, citing both
+        parts.insert(0, f"{extraction.derived} [1][2].")
     return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode,
                   short_answer=extraction.short_answer)

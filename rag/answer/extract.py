@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,8 @@ class Extraction:
     # The close sentences that would answer too (the first pick's among them), best first: the
     # parts of a compound question share them out so that each part cites a sentence of its own.
     options: tuple[Pick, ...] = ()
+    # A figure worked out from the first two picks ("79 - 48 = 31"), said first and citing both.
+    derived: str | None = None
 
 
 class Extractive:
@@ -265,6 +267,30 @@ class Extractive:
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
+
+
+def with_difference(extraction: Extraction, noun: str) -> Extraction:
+    """``extraction`` answering "by how many did <noun> change?": when its sentences (picks, then the
+    close alternatives) count ``noun`` with exactly two values in two sentences, those two sentences
+    lead, cited, with the difference worked out (the short answer); otherwise it is unchanged."""
+    from .nlp import parse
+    from .support import number_mentions
+
+    found: list[tuple[float, Pick]] = []
+    for pick in [*extraction.picks, *extraction.options]:
+        for t in parse(pick.quote):
+            if t.like_num and not _YEAR.match(t.text) and _counts_a_noun(t) and _same_stem(noun, _counted(t)[:1]):
+                values = number_mentions(t.text)
+                if values and len(values[0][1]) == 1 and all(v != next(iter(values[0][1])) for v, _ in found):
+                    found.append((next(iter(values[0][1])), pick))
+    sentences = {(p.passage, p.start) for _, p in found}
+    if len(found) != 2 or len(sentences) != 2:
+        return extraction
+    (a, first), (b, second) = found
+    d = abs(a - b)
+    rest = [p for p in extraction.picks if (p.passage, p.start) not in sentences]
+    return replace(extraction, picks=(first, second, *rest), short_answer=f"{d:g}",
+                   derived=f"{max(a, b):g} - {min(a, b):g} = {d:g}")
 
 
 def share_out(options: Sequence[Sequence[Pick]]) -> list[Pick]:

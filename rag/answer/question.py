@@ -206,7 +206,10 @@ def slot_of(doc: Any) -> Slot | None:
             if role is not None:
                 return Slot("person", stem(role.lower_), role.text, qualifiers(role), sort_of(role))
         if low == "many" and tok.i > 0 and doc[tok.i - 1].lower_ == "how" and tok.dep_ == "amod":
-            return Slot("count", stem(fold(tok.head.text).split("-")[0]), tok.head.text)
+            noun = tok.head
+            if noun.lower_ in ("more", "fewer", "less") and noun.head.pos_ == "NOUN":  # "how many more troops"
+                noun = noun.head
+            return Slot("count", stem(fold(noun.text).split("-")[0]), noun.text)
         if tok.lemma_.lower() in ("name", "title") and tok.pos_ == "NOUN" and any(
                 t.lower_ in ("what", "which") for t in doc[: tok.i]):
             of = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ == "of"), None)
@@ -244,6 +247,37 @@ def _speaker(doc: Any) -> Slot | None:
             continue  # (not "how do Serbia and Kosovo describe it": a comparison; "Vučić" may be tagged a place)
         name = [t for t in subject.subtree if t.pos_ == "PROPN"]
         return Slot("speech", fold(name[-1].text), " ".join(t.text for t in name))
+    return None
+
+
+_CHANGE_VERBS = frozenset(["grow", "increase", "rise", "climb", "jump", "fall", "drop", "decline", "decrease",
+                           "shrink", "go", "change", "differ", "expand", "cut"])
+_DIFFERENCE = re.compile(r"\bby how (many|much)\b|\bhow (many|much) (more|fewer|less|higher|lower|bigger|smaller)\b"
+                         r"|\bdifference (between|in)\b")
+
+
+def asks_difference(q: Question) -> str | None:
+    """For a question asking by how much a count changed or differs ("By how many did the number of
+    joint activities grow?", "How many more troops ...?"), the stem of the noun counted; else None."""
+    low = fold(q.core or q.text)
+    if not _DIFFERENCE.search(low):
+        return None
+    from .nlp import parse
+
+    doc = parse(q.core or q.text)
+    if not low.lstrip().startswith("how many more") and "difference" not in low and not {
+            t.lemma_.lower() for t in doc} & _CHANGE_VERBS:
+        return None
+    if q.slot is not None and q.slot.kind == "count" and q.slot.noun:
+        return q.slot.noun
+    for t in doc:  # "the number of joint activities", "more troops"
+        if t.lemma_.lower() == "number":
+            of = next((c for c in t.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            noun = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+            if noun is not None:
+                return stem(fold(noun.text))
+        if t.lower_ in ("more", "fewer") and t.head.pos_ == "NOUN":
+            return stem(fold(t.head.text))
     return None
 
 

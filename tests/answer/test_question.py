@@ -104,3 +104,15 @@ def test_a_question_asking_for_several_answers_is_marked(question: str, many: bo
 ])
 def test_how_much_asks_for_money_when_the_verb_deals_in_it(question: str, kind: str) -> None:
     assert analyse(question).kind == kind
+
+
+@pytest.mark.parametrize(("question", "noun"), [
+    ("By how many did the number of joint activities grow between 2023 and 2025?", "activ"),
+    ("How many more troops does Greece have than Italy?", "troop"),
+    ("How many joint activities are in the plan?", None),  # a count, not a change
+    ("By how much did the pound fall?", None),  # no counted noun to compare
+])
+def test_a_question_about_a_change_names_the_noun_counted(question: str, noun: str | None) -> None:
+    from rag.answer.question import asks_difference
+
+    assert asks_difference(analyse(question)) == noun
