@@ -24,7 +24,7 @@ import numpy as np
 from .answer.about import answer_about, asks_about_article
 from .answer.compose import compose
 from .answer.conflicts import DETECTOR, ArticleText, asks_about_agreement, find, with_disagreements
-from .answer.extract import Extraction, Extractive, Pick, share_out, with_difference
+from .answer.extract import Extraction, Extractive, Pick, premise_conflict, share_out, with_difference
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
 from .answer.question import Question, analyse, asks_difference, clean, core_question, parts_of
@@ -230,6 +230,11 @@ class Engine:
         whole = self._extractive.extract(q, passages, vector, alternatives=change is not None)
         if change is not None and not whole.abstain_reason:
             whole = with_difference(whole, change)
+        wrong = premise_conflict(q, passages) if not whole.abstain_reason else None
+        if wrong is not None:  # "Why did sales rise 0.3%?" where an article says they fell 0.3%
+            pick, why = wrong
+            whole = replace(whole, picks=(pick, *(x for x in whole.picks if (x.passage, x.start) != (pick.passage, pick.start))),
+                            correction=why, short_answer=None, derived=None)
         if len(parts) > 1 and not whole.derived:
             got = []
             for (part, search_text), part_vector in parts:

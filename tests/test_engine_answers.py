@@ -22,7 +22,7 @@ ARTICLES = {
                   "Today the line has 12 boats, the operator said.\n"),
     "harvest.txt": ("Rain Delays the Harvest\n\n"
                     "Farmers in the north said the wet spring had cost them a month of work. "
-                    "Wheat prices rose by a tenth in the week after the storms.\n"),
+                    "Wheat prices rose by 10% in the week after the storms.\n"),
 }
 
 
@@ -102,3 +102,9 @@ def test_a_change_in_a_count_is_worked_out_from_both_cited_counts(small: Engine)
     assert not answer.abstained and answer.short_answer == "5"
     assert answer.text.startswith("12 - 7 = 5 [1][2].")
     assert {"7 boats" in answer.citations[0].quote, "12 boats" in answer.citations[1].quote} == {True}
+
+
+def test_a_premise_an_article_contradicts_is_answered_with_the_correction_first(small: Engine) -> None:
+    abstained, cited, text = quotes(small, "Why did wheat prices fall by 10% after the storms?")
+    assert not abstained and text.startswith("The articles say otherwise (")
+    assert cited[0] == "Wheat prices rose by 10% in the week after the storms."

@@ -34,5 +34,7 @@ def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mod
         parts.append(f"{pick.quote} [{n}]")
     if extraction.derived:  # worked out from the first two sentences: say it first, citing both
         parts.insert(0, f"{extraction.derived} [1][2].")
+    if extraction.correction:  # the question's premise is not what the first sentence says
+        parts.insert(0, f"The articles say otherwise ({extraction.correction}):")
     return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode,
                   short_answer=extraction.short_answer)

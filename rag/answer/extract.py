@@ -100,6 +100,8 @@ class Extraction:
     options: tuple[Pick, ...] = ()
     # A figure worked out from the first two picks ("79 - 48 = 31"), said first and citing both.
     derived: str | None = None
+    # The question's premise, as the first pick contradicts it ("“rose” ... (“fell”)"), said first.
+    correction: str | None = None
 
 
 class Extractive:
@@ -291,6 +293,37 @@ def with_difference(extraction: Extraction, noun: str) -> Extraction:
     rest = [p for p in extraction.picks if (p.passage, p.start) not in sentences]
     return replace(extraction, picks=(first, second, *rest), short_answer=f"{d:g}",
                    derived=f"{max(a, b):g} - {min(a, b):g} = {d:g}")
+
+
+def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] | None:
+    """A sentence of the passages about the very event the question states (it has a number of the
+    question, not a year, by value, and half of its names), that says the opposite of the question's
+    wording ("rose" for "fell") or swaps its roles ("Italy beat Wales" for "Wales beat Italy"), and
+    why; None when no such sentence does. The question is read as the statement it presupposes."""
+    from .nlp import parse
+    from .support import number_mentions, opposites, roles
+
+    numbers = {v for written, values, _ in number_mentions(q.core or q.text, count_one=False)
+               if not _YEAR.match(written) for v in values}
+    names = {w for e in q.entities for w in words(e)}
+    if not numbers:
+        return None
+    claim = parse(q.core or q.text)
+    seen: set[tuple[str, int]] = set()
+    for i, p in enumerate(passages):
+        for s, e in sentence_spans(p.text):
+            sentence = p.text[s:e]
+            if (p.source, p.start + s) in seen:
+                continue
+            seen.add((p.source, p.start + s))
+            if 2 * len(names & set(words(sentence))) < len(names) or not numbers & {
+                    v for _, values, _ in number_mentions(sentence) for v in values}:
+                continue
+            doc = parse(sentence)
+            why = opposites(claim, [doc]) or roles(claim, [doc])
+            if why:
+                return Pick(i, p.start + s, p.start + e, sentence, 1.0), why
+    return None
 
 
 def share_out(options: Sequence[Sequence[Pick]]) -> list[Pick]:

@@ -197,3 +197,20 @@ def test_an_amount_of_money_needs_a_number_before_m_or_bn(fleet: Extractive) -> 
     got = Extractive({t: 1 for t in terms(text)}, 50, fleet._embedder).extract(
         analyse("How much is the new contract the club offered the player worth?"), [p])
     assert not got.picks and got.abstain_reason == "they do not give the amount asked for"
+
+
+@pytest.mark.parametrize(("question", "wrong"), [
+    ("Why did the firm's sales rise 3% in May?", True),  # the article says they fell 3%
+    ("Why did the firm's sales fall 3% in May?", False),
+    ("Why did Italy beat Wales 38-8 in Rome?", True),  # the roles are swapped
+    ("How did Wales beat Italy 38-8 in Rome?", False),
+    ("Why did the firm's sales rise in June?", False),  # no number of the question: not the same event
+])
+def test_a_premise_the_articles_contradict_is_corrected(question: str, wrong: bool) -> None:
+    from rag.answer.extract import premise_conflict
+
+    text = "The firm's sales fell 3% in May, its boss said. Wales beat Italy 38-8 in Rome on Saturday."
+    found = premise_conflict(analyse(question), [Passage("s.txt", "Sales", None, 0, len(text), text, 1.0)])
+    assert (found is not None) == wrong
+    if found is not None:
+        assert text[found[0].start:found[0].end] == found[0].quote
