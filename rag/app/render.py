@@ -28,7 +28,7 @@ def escape(text: str) -> str:
 def answer_html(text: str, cited: Iterable[int], *, turn: int) -> str:
     """Answer text with each known ``[n]`` as a link to its source card (``#cite-<turn>-<n>``).
 
-    Works on a partial text while it streams: only complete markers become links.
+    Works on a partial text while it streams: only complete markers become links. Lines stay lines.
     """
     known = set(cited)
     out: list[str] = []
@@ -41,7 +41,7 @@ def answer_html(text: str, cited: Iterable[int], *, turn: int) -> str:
         out.append(f'<a class="cite" href="#cite-{turn}-{n}" title="Show source {n}">[{n}]</a>')
         pos = m.end()
     out.append(escape(text[pos:]))
-    return "".join(out)
+    return "".join(out).replace("\n", "<br>\n")  # a period's events, one a line
 
 
 def message_html(answer: Answer, *, turn: int, text: str | None = None) -> str:

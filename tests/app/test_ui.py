@@ -88,6 +88,7 @@ def test_answer_html_links_known_markers_only() -> None:
     assert '<a class="cite" href="#cite-2-1"' in html
     assert "[7]" in html and "#cite-2-7" not in html
     assert "<img" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert answer_html("18 March 2025: A [1]\n1 April 2025: B [2]", [1, 2], turn=0).count("<br>") == 1
 
 
 def test_sources_html_highlights_the_exact_quote_and_escapes_the_passage() -> None:
