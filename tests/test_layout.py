@@ -26,6 +26,7 @@ INTERNAL_USES = {
     ("rag.bench.measure", "rag.index.store"): "the floors read the stored vectors straight from Chroma",
     ("rag.app.conflicts_cli", "rag.answer.conflicts"): "the conflicts command lists the detector's findings",
     ("rag.evaluation.conflicts", "rag.answer.nlp"): "planted names are people spaCy finds, as the detector reads them",
+    ("rag.evaluation.conflicts", "rag.answer.conflicts"): "eval --conflicts runs the detector on article texts, no index",
     ("rag.evaluation.fit", "rag.answer.fitted"): "it fits the answerer's model: its feature names, the file it writes",
     ("rag.evaluation.fit", "rag.answer.compose"): "the answer an undecided extraction would give, judged as eval judges",
 }
