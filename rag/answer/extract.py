@@ -12,6 +12,11 @@ a close sentence must fill it; when none does, the refusal is precise: it cites 
 articles do say on the topic (``Extraction.evidence``). Past those checks, a logistic model fitted
 on labelled questions (``fitted.py``, ``python -m rag.evaluation.fit``) decides whether the chosen
 sentence matches the question well enough to answer.
+
+Around that choice: "what did <name> say?" needs that person's words (a speech slot), the parts of a
+compound question share out the close sentences (``share_out``), a change in a count is worked out
+from the two sentences that give it (``with_difference``), and a premise an article contradicts
+about the same event is corrected first (``premise_conflict``).
 """
 
 from __future__ import annotations
