@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +35,7 @@ from .answer.timeline import (
     Dated,
     asks_about_period,
     events_in,
+    iso_date,
     names,
     period_answer,
     timeline,
@@ -95,6 +95,8 @@ class Engine:
         df, n = retriever.doc_freq()
         self._manifest, self._retriever = manifest, retriever
         self._by_source = {r.source: d for d, r in sorted(manifest.items())}
+        # The latest article's date: the year of a day a question names without one.
+        self._latest = max((d for r in manifest.values() if (d := iso_date(r.date))), default=None)
         self._extractive = Extractive(df, n, self._embedder, retriever.sentence_vectors,
                                       lambda: retriever.initialisms)
         self._generation = generation
@@ -173,7 +175,7 @@ class Engine:
             return self._retriever.search(text, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
         t1 = time.perf_counter()
-        period = asks_about_period(q.core, self._latest_date())
+        period = asks_about_period(q.core, self._latest)
         if period is not None:  # "what happened between 18 March and 1 April?": from the timeline
             read = self._events_for(passages)
             answer = period_answer(text, period, events_in(read, period, q.entities), passages,
@@ -359,13 +361,6 @@ class Engine:
                         tmp.replace(path)
             _FOUND[key] = tuple(found)
             return list(found)
-
-    def _latest_date(self) -> date | None:
-        """The latest article's date: the year of a day a question names without one."""
-        dates = [r.date for r in self._manifest.values() if r.date]
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(max(dates)[:10]) if dates else None
-        return None
 
     def _events_for(self, passages: Sequence[Passage]) -> list[Event]:
         """The timeline a period question reads: the whole corpus's, or in a large corpus

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..records import Answer, Citation, Passage
 from .extract import Extraction
 from .question import Question
@@ -38,3 +40,12 @@ def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mod
         parts.insert(0, f"The articles say otherwise ({extraction.correction}):")
     return Answer(q.text, " ".join(parts), tuple(citations), tuple(passages), False, mode,
                   short_answer=extraction.short_answer)
+
+
+def holding(passages: Sequence[Passage], citations: Sequence[Citation]) -> tuple[Passage, ...]:
+    """``passages`` and, after them, a passage of its own (no score) for each citation none of them
+    holds (a sentence from an article retrieval did not rank): every citation lies in a passage."""
+    held = list(passages)
+    held += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
+             if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in held)]
+    return tuple(held)

@@ -41,8 +41,9 @@ from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
 
-from ..records import Answer, Citation, Disagreement, Passage
+from ..records import Answer, Citation, Disagreement
 from ..text import fold, sentence_spans, stem, terms, words
+from .compose import holding
 from .nlp import pipeline
 from .question import Question
 from .support import known, negations, number_mentions
@@ -670,10 +671,5 @@ def with_disagreements(answer: Answer, found: Sequence[Disagreement], broad: Agr
             sides.append(c)
         shown.append(replace(d, sides=tuple(sides)))
     text = " ".join(said) if refused else " ".join([answer.text, *said]) if said else answer.text
-    # Every citation lies in a passage of the answer: a side from an article retrieval did not rank
-    # is listed as a passage of its own (after the retrieved ones, with no score).
-    passages = list(answer.passages)
-    passages += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
-                 if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in passages)]
-    return replace(answer, text=text, citations=tuple(citations), passages=tuple(passages),
+    return replace(answer, text=text, citations=tuple(citations), passages=holding(answer.passages, citations),
                    disagreements=tuple(shown), abstained=False, short_answer=None if refused else answer.short_answer)

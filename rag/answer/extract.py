@@ -287,9 +287,9 @@ def with_difference(extraction: Extraction, noun: str) -> Extraction:
     for pick in [*extraction.picks, *extraction.options]:
         for t in parse(pick.quote):
             if t.like_num and not _YEAR.match(t.text) and _counts_a_noun(t) and _same_stem(noun, _counted(t)[:1]):
-                values = number_mentions(t.text)
-                if values and len(values[0][1]) == 1 and all(v != next(iter(values[0][1])) for v, _ in found):
-                    found.append((next(iter(values[0][1])), pick))
+                values = [v for _, vs, _ in number_mentions(t.text) for v in vs]
+                if len(values) == 1 and all(v != values[0] for v, _ in found):
+                    found.append((values[0], pick))
     sentences = {(p.passage, p.start) for _, p in found}
     if len(found) != 2 or len(sentences) != 2:
         return extraction

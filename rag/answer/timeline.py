@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from ..index.files import header_lines
 from ..records import Answer, Citation, Event, Passage
 from ..text import fold, sentence_spans, terms, words
+from .compose import holding
 
 TIMELINE = "1"  # the builder's version: bump it when what ``timeline`` finds changes (names kept timelines)
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
@@ -133,16 +134,16 @@ def _years_from_neighbours(articles: Sequence[Dated]) -> dict[str, tuple[date, s
 
     from .conflicts import ARTICLE_SIMILARITY, similarity
 
-    dated = [i for i, a in enumerate(articles) if _iso(a.date)]
+    dated = [i for i, a in enumerate(articles) if iso_date(a.date)]
     if not dated or len(dated) == len(articles):
         return {}
     sims = similarity([Counter(terms(a.text)) for a in articles])
     out = {}
     for i, a in enumerate(articles):
-        if _iso(a.date) is None:
+        if iso_date(a.date) is None:
             j = max(dated, key=lambda j: sims[i, j])
             if sims[i, j] >= ARTICLE_SIMILARITY:
-                out[a.source] = (_iso(articles[j].date), articles[j].source)
+                out[a.source] = (iso_date(articles[j].date), articles[j].source)
     return out  # type: ignore[return-value]
 
 
@@ -157,7 +158,7 @@ def timeline(articles: Sequence[Dated], *, entity: str | None = None) -> list[Ev
     found: list[tuple[str, str, str, str, str, int, int, str]] = []
     todo: list[tuple[Dated, int, int]] = []
     for a in articles:
-        published = _iso(a.date)
+        published = iso_date(a.date)
         head = header_lines(a.text).get("date")
         if published and head and (not entity or names(entity, a.title)):
             s, e = head
@@ -171,7 +172,7 @@ def timeline(articles: Sequence[Dated], *, entity: str | None = None) -> list[Ev
                 todo.append((a, s, e))
     docs = pipeline().pipe([a.text[s:e] for a, s, e in todo], batch_size=64)
     for (a, s, e), doc in zip(todo, docs, strict=True):
-        published = _iso(a.date)
+        published = iso_date(a.date)
         for ent in doc.ents:
             if ent.label_ != "DATE":
                 continue
@@ -205,7 +206,8 @@ def names(entity: str, text: str) -> bool:
     return set(words(entity)) <= set(words(text))
 
 
-def _iso(value: str | None) -> date | None:
+def iso_date(value: str | None) -> date | None:
+    """An ISO date string as a date; None when there is none or it is not one."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
@@ -252,9 +254,8 @@ def asks_about_period(question: str, reference: date | None) -> Period | None:
     "from A to B", "after/since A", "before/until/by B", and "in/on/during A" (the whole of A)."""
     from .nlp import parse
 
-    doc = parse(question)
-    if not {t.lemma_.lower() for t in doc} & _EVENT_WORDS or (
-            "place" in {t.lemma_.lower() for t in doc} and "take" not in {t.lemma_.lower() for t in doc}):
+    lemmas = {t.lemma_.lower() for t in parse(question)}
+    if not lemmas & _EVENT_WORDS or ("place" in lemmas and "take" not in lemmas):
         return None
     text = fold(question).replace("’", "'")
     bounds: dict[str, str] = {}
@@ -300,18 +301,18 @@ def period_answer(question: str, period: Period, events: Sequence[Event], passag
             if everything else ""
         return Answer(question, f"The articles date no event in {_period_words(period)}.{covered}", (),
                       tuple(passages), True, mode)
-    once = list({(e.citation.source, e.citation.start): e for e in reversed(events)}.values())[::-1]
-    shown = once[:MAX_EVENTS]  # a sentence with two dates is listed at the first
+    first: dict[tuple[str, int], Event] = {}
+    for e in events:  # a sentence with two dates is listed at the first
+        first.setdefault((e.citation.source, e.citation.start), e)
+    once = list(first.values())
+    shown = once[:MAX_EVENTS]
     citations = tuple(replace(e.citation, n=i) for i, e in enumerate(shown, start=1))
     lines = [f"{_day_words(e)}: the article “{c.title}” was published [{c.n}]" if e.when == "published"
              else f"{_day_words(e)}: {c.quote} [{c.n}]" for e, c in zip(shown, citations)]
     more = len(once) - len(shown)
     if more:
         lines.append(f"({more} more: python -m rag timeline lists them all.)")
-    held = list(passages)
-    held += [Passage(c.source, c.title, c.date, c.start, c.end, c.quote, 0.0) for c in citations
-             if not any(p.source == c.source and p.start <= c.start and c.end <= p.end for p in held)]
-    return Answer(question, "\n".join(lines), citations, tuple(held), False, mode)
+    return Answer(question, "\n".join(lines), citations, holding(passages, citations), False, mode)
 
 
 def _period_words(period: Period) -> str:
@@ -324,7 +325,7 @@ def _period_words(period: Period) -> str:
 
 def _day_words(event: Event) -> str:
     """"18 March 2025", "March 2025", "2023", "the week of 17 March 2025"."""
-    d = _iso(event.date if len(event.date) == 10 else None)
+    d = iso_date(event.date if len(event.date) == 10 else None)
     if d is not None:
         day = f"{d.day} {d:%B %Y}"
         return f"the week of {day}" if event.precision == "week" else day
