@@ -223,11 +223,22 @@ class Engine:
                  search: Callable[[str, np.ndarray], list[Passage]] | None = None) -> Answer:
         """The extractive answer; questions about an article itself (its author, date, title)
         are answered from its header lines; each part of a compound question is answered and
-        cited on its own (a part the passages do not answer is left out; none answered: refused)."""
+        cited on its own (a part the passages do not answer is left out; none answered: refused).
+        An article that does not state what is asked about it (no byline) is said so only when the
+        articles do not answer otherwise ("who wrote about the 'iron curtain'?" may be in the text)."""
         asks = asks_about_article(q.core)
         about = answer_about(q, asks, passages, self._retriever.head) if asks else None
-        if about is not None:
+        if about is not None and not about[1].abstain_reason:
             return compose(q, about[0], about[1], mode="extractive")
+        answer = self._extract_events(q, passages, vector, parts, search)
+        if about is not None and answer.abstained:
+            return compose(q, about[0], about[1], mode="extractive")
+        return answer
+
+    def _extract_events(self, q: Question, passages: list[Passage], vector: np.ndarray,
+                        parts: Sequence[tuple[tuple[str, str], np.ndarray]] = (),
+                        search: Callable[[str, np.ndarray], list[Passage]] | None = None) -> Answer:
+        """The extractive answer from the articles' text (not their header lines)."""
         change = asks_difference(q)  # "by how many did ... grow?": the two counts and their difference
         whole = self._extractive.extract(q, passages, vector, alternatives=change is not None)
         if change is not None and not whole.abstain_reason:

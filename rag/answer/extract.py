@@ -47,7 +47,7 @@ CONTEXT_SIM_SHIFT = 0.083
 # For each passage: one row per ``sentence_spans(passage.text)`` (zeros: none stored), or None.
 SentenceVectors = Callable[[list[Passage]], "list[np.ndarray | None]"]
 KEEP_RATIO = 0.8  # further sentences must score at least this share of the best
-TYPED = ("count", "money", "date", "person", "place")
+TYPED = ("count", "money", "date", "duration", "person", "place")
 
 # "may" is a month only next to a day or year number ("1 May", "May 2025"), not the verb.
 _MONTH = (r"jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|(?<=\d )may|may(?= \d)|june?|july?|aug(ust)?"
@@ -61,9 +61,14 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"|thousands|millions|half|twice|double|triple")
 _COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
 # ("m" and "bn" only after a number: "I'm" holds no amount)
-_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(%|percent|per cent|m\b|bn\b)|\b(euros?|dollars?|pounds?|forints?|dinars?"
+_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(m\b|bn\b)|\b(euros?|dollars?|pounds?|forints?|dinars?"
                     r"|leks?|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp)\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
+_DURATION = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few|many)[\s-]+(\w+[\s-]+)?(years?|months?|weeks?"
+                       r"|days?|hours?|minutes?|decades?|centur(y|ies))\b|\bsince\b.*\b((19|20)\d\d|"
+                       rf"{_MONTH})\b|\bfor (decades|years|months|weeks)\b")
+_CONTRAST = re.compile(r"^(However|Nevertheless|Nonetheless|But|Yet|Still|On the other hand|That said|Even so"
+                       r"|In contrast|By contrast|Despite)\b")
 _PRONOUN = re.compile(r"^(He|She|They|It|This|These|Those|His|Her|Their)\b")
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
 _ROLE = re.compile(r"\b(president|minister|prime minister|secretary|director|professor|general"
@@ -211,6 +216,16 @@ class Extractive:
                       and c not in picks]
             if before:
                 picks.insert(0, max(before, key=lambda c: c.end))
+        # A claim its own article goes on to qualify ("... military neutrality." "Nevertheless, since
+        # 2006 it has ...") is not said as settled: the qualifying sentence follows it.
+        if q.kind not in TYPED:
+            for x in list(picks):
+                source = passages[x.passage].source
+                after = [c for c in cands if passages[c.passage].source == source and c.start > x.start]
+                follow = min(after, key=lambda c: c.start) if after else None
+                if follow is not None and follow not in picks and _CONTRAST.match(follow.quote) \
+                        and follow.start - x.end < 3 and len(picks) <= MAX_SENTENCES:
+                    picks.insert(picks.index(x) + 1, follow)
         return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks),
                           short_answer=short, features=features,
                           options=tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in options))
@@ -407,7 +422,8 @@ class _Cand:
 
 # spaCy entity labels that hold each kind of answer (OntoNotes labels of en_core_web_sm).
 ENTITY_LABELS = {"count": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}, "money": {"MONEY"},
-                 "date": {"DATE", "TIME"}, "person": {"PERSON"}, "place": {"GPE", "LOC", "FAC"}}
+                 "date": {"DATE", "TIME"}, "duration": {"DATE", "TIME"}, "person": {"PERSON"},
+                 "place": {"GPE", "LOC", "FAC"}}
 
 
 def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
@@ -603,7 +619,8 @@ def _counted(number: Any) -> list[Any]:
     return [head.head, *number.doc[number.i + 1: number.i + 5]]
 
 
-_WANTED = {"count": "number", "money": "amount", "date": "date", "person": "person", "place": "place"}
+_WANTED = {"count": "number", "money": "amount", "date": "date", "duration": "length of time", "person": "person",
+           "place": "place"}
 
 
 def _with_aliases(present: set[str], aliases: Mapping[str, frozenset[str]]) -> set[str]:
@@ -627,6 +644,8 @@ def _has_kind(q: Question, sentence: str, kind: str | None = None) -> bool:
         return bool(_MONEY.search(low))
     if kind == "date":
         return bool(_DATE.search(low))
+    if kind == "duration":  # "how long ...?": "for 30 years", "since 1999", "three months"
+        return bool(_DURATION.search(low))
     if kind == "person":
         names = [m.group() for m in _NAME.finditer(sentence)]
         names += [m.group(1) for m in _SAYS.finditer(sentence)]

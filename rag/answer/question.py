@@ -22,7 +22,8 @@ _QUESTION_WORDS = frozenset(
 
 _KINDS: list[tuple[str, re.Pattern[str]]] = [
     ("count", re.compile(r"\bhow (many|much)\b|\bnumber of\b|\bwhat (percentage|share|proportion|amount)\b"
-                         r"|\bhow (large|big|long)\b")),
+                         r"|\bhow (large|big|high|low|far|old|tall|heavy|deep|wide|fast|often)\b")),
+    ("duration", re.compile(r"\bhow long\b")),
     ("date", re.compile(r"\bwhen\b|\b(what|which) (date|day|year|month)\b|\bsince when\b|\bwhat time\b"
                         r"|\bon what (date|day)\b|\bin what year\b")),
     ("person", re.compile(r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (minister|president|leader|official|person"
@@ -71,7 +72,7 @@ class Question:
     """A question, cleaned, with the features the answerers use."""
 
     text: str  # as asked (cleaned)
-    kind: str  # count | money | date | person | place | reason | yesno | what
+    kind: str  # count | money | date | duration | person | place | reason | yesno | what
     terms: tuple[str, ...]  # stemmed content terms of the core question, question words removed
     entities: tuple[str, ...]  # folded capitalised names ("serbia", "nato")
     numbers: tuple[str, ...]
@@ -130,9 +131,37 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
             continue
         first = doc[:j].text.rstrip(" ,;?")
         topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in wh_tags for t in c))
-        second = doc[j + 1:].text.rstrip(" ?")
+        second = _with_counted(doc[j + 1:].text.rstrip(" ?"), doc[:j])
         return ((f"{first}?", f"{first}?"), (f"{second}?", f"{second}? {topic}".strip()))
+    listed = [m.start() for m in _ENUMERATED.finditer(text)]
+    if len(listed) > 1:  # "(1) where was ..., (2) where was ...?": each numbered question a part
+        pieces = [text[a:b] for a, b in zip(listed, [*listed[1:], len(text)])]
+        asks = [_ENUMERATED.sub("", p, count=1).strip(" ,;?") for p in pieces]
+        if all(_ASKS.match(fold(a)) for a in asks):
+            return tuple((f"{a}?", f"{a}?") for a in asks)
     return ((text, text),)
+
+
+# A numbered item in a question: "(1)", "1)", "(a)", "a)" after the start, a space or a colon.
+_ENUMERATED = re.compile(r"(?:(?<=^)|(?<=[\s:,;]))\(?(?:[1-9]|[a-c])\)\s+")
+
+
+def _with_counted(part: str, before: Any) -> str:
+    """A second part that asks "how many" without saying of what ("..., and how many does the new
+    plan contain?") counts what the first part counts: "how many joint activities does ..."."""
+    low = part.lower()
+    if not low.startswith(("how many ", "how much ")):
+        return part
+    from .nlp import parse
+
+    if parse(part)[2].pos_ in ("NOUN", "PROPN", "ADJ"):
+        return part
+    for t in before:
+        if t.lower_ in ("many", "much") and t.i > 0 and before.doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN" \
+                and t.head.i > t.i:
+            counted = before.doc[t.i + 1: t.head.i + 1].text
+            return f"{part[:8]} {counted}{part[8:]}" if low.startswith("how many") else part
+    return part
 
 
 def analyse(text: str) -> Question:
@@ -156,9 +185,12 @@ def analyse(text: str) -> Question:
     m = _FOCUS.search(low)
     if m:
         focus = tuple(t for t in terms(m.group(1)) if t in content)
+    slot = slot_of(doc)
+    if slot is not None and slot.kind == "person" and kind == "what":  # "which academic ...?"
+        kind, kinds = "person", ("person",)
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
-                    focus=focus, kinds=kinds or (kind,), core=core, slot=slot_of(doc),
+                    focus=focus, kinds=kinds or (kind,), core=core, slot=slot,
                     many=asks_many(doc), asked_noun=asked_noun(doc))
 
 
@@ -167,7 +199,15 @@ ROLE_NOUNS = frozenset(["minister", "president", "leader", "official", "editor",
                         "expert", "professor", "journalist", "person", "man", "woman", "spokesman", "spokeswoman",
                         "spokesperson", "chief", "head", "secretary", "general", "ambassador", "commander",
                         "chancellor", "player", "manager", "coach", "chairman", "boss", "executive", "founder",
-                        "director", "candidate", "politician", "premier", "judge", "lawyer", "captain"])
+                        "director", "candidate", "politician", "premier", "judge", "lawyer", "captain",
+                        "academic", "scholar", "researcher", "scientist", "economist", "historian", "commentator",
+                        "critic", "diplomat", "envoy", "mayor", "governor", "senator", "lawmaker", "mp", "actor",
+                        "actress", "singer", "star", "athlete", "sprinter", "runner", "footballer", "striker",
+                        "driver", "champion", "winner", "comedian", "presenter", "host", "artist", "musician",
+                        "owner", "investor", "banker", "adviser", "advisor", "officer", "activist", "campaigner",
+                        "chef", "designer", "producer", "entrepreneur", "spokesperson", "representative",
+                        "deputy", "king", "queen", "prince", "princess", "doctor", "teacher", "student",
+                        "individual"])
 
 
 # Nouns for places: "which <noun>" asks for a place's name (spaCy's NER finds those reliably).
@@ -183,6 +223,25 @@ UNNAMED_NOUNS = frozenset(["year", "day", "month", "date", "time", "week", "seas
                            "aim", "change", "event", "agreement", "deal", "document", "move", "action", "activity"])
 
 
+def which_noun(tok: Any) -> Any | None:
+    """The noun a "which"/"what" token asks about: its head when the parse says so ("which bank"),
+    else the last noun of the words that follow it (the small model often tags a lower-case
+    opening "which" a pronoun: "which Scottish minister scrapped ...")."""
+    if tok.lower_ not in ("which", "what"):
+        return None
+    if tok.dep_ == "det" and tok.head.pos_ == "NOUN":
+        return tok.head
+    if tok.lower_ == "what" or tok.pos_ == "DET":
+        return None
+    noun = None
+    for t in tok.doc[tok.i + 1: tok.i + 5]:
+        if t.pos_ == "NOUN":
+            noun = t
+        elif t.pos_ not in ("ADJ", "PROPN") and t.tag_ != "VBG":
+            break
+    return noun
+
+
 def slot_of(doc: Any) -> Slot | None:
     """The slot a parsed question asks to fill, when its structure says exactly what that is.
 
@@ -194,12 +253,13 @@ def slot_of(doc: Any) -> Slot | None:
         return speaker
     for tok in doc:
         low = tok.lower_
-        if low == "which" and tok.dep_ == "det" and tok.head.pos_ == "NOUN":  # "which bank", "which expert"
-            noun = tok.head.lemma_.lower()
+        head = which_noun(tok) if low == "which" else None
+        if head is not None:  # "which bank", "which expert", "which Scottish minister"
+            noun = head.lemma_.lower()
             if noun in ROLE_NOUNS:  # a category ("which expert"): any person's name, not tied to the word
-                return Slot("person", "", tok.head.text)
+                return Slot("person", "", head.text)
             if noun not in UNNAMED_NOUNS:
-                return Slot("name", stem(noun), tok.head.text)
+                return Slot("name", stem(noun), head.text)
         if low == "who" and tok.head.lemma_ == "be":  # "who is the manager of ..."
             role = next((c for c in tok.head.children if c is not tok and c.dep_ in ("attr", "nsubj")
                          and c.lemma_.lower() in ROLE_NOUNS), None)
@@ -325,8 +385,9 @@ def asked_noun(doc: Any) -> str | None:
     """The noun a parsed question asks about, lemmatised: "which bank", "how many soldiers", "what is
     the population of ..."; None when its parse has none."""
     for t in doc:
-        if t.lower_ in ("what", "which") and t.dep_ == "det" and t.head.pos_ == "NOUN":
-            return str(t.head.lemma_.lower())
+        head = which_noun(t)
+        if head is not None:
+            return str(head.lemma_.lower())
         if t.lower_ == "many" and t.head.pos_ == "NOUN":
             return str(t.head.lemma_.lower())
         if t.lower_ in ("what", "who") and t.head.lemma_ == "be":
@@ -350,9 +411,36 @@ def core_question(text: str) -> str:
     "Who is Kosovo's defence minister?"
     """
     plain = " ".join(_MARKUP.sub(" ", text).split()) or text
+    plain = _SPOKEN.sub(lambda m: _SPOKEN_AS[m.group().lower()], plain)
     sentences = [plain[s:e] for s, e in sentence_spans(plain.replace("? ", "?\n"))]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
-    return asking[0] if len(asking) == 1 and len(sentences) > 1 else plain
+    core = asking[0] if len(asking) == 1 and len(sentences) > 1 else plain
+    return _without_form(core)
+
+
+# Question words typed without their apostrophe ("whos the editor ..."): read as written out.
+_SPOKEN_AS = {"whos": "who is", "whats": "what is", "wheres": "where is", "whens": "when is", "hows": "how is",
+              "whys": "why is", "whore": "who are"}
+_SPOKEN = re.compile(r"\b(" + "|".join(_SPOKEN_AS) + r")\b", re.IGNORECASE)
+
+
+def _without_form(text: str) -> str:
+    """The question after a lead-in that only says how to answer ("Reply in under 15 words: which
+    ...?", "Keep it to one line: ...", "Quick question: ..."): an order (a verb in the imperative,
+    i.e. in its base form without a subject) or a few words without a name, before a colon, with
+    the question after it. A lead-in that names a source ("In the European Pravda piece: ...") stays."""
+    lead, colon, rest = text.partition(":")
+    rest = rest.strip()
+    if not colon or not rest or "?" in lead or not (rest.endswith("?") or _ASKS.match(fold(rest))):
+        return text
+    from .nlp import parse
+
+    doc = parse(lead)
+    ordered = any(t.tag_ == "VB" and t.dep_ in ("ROOT", "conj", "dep") and not any(
+        c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in doc)
+    short = (len([t for t in doc if not t.is_punct]) <= 3 and not any(t.pos_ == "PROPN" for t in doc)
+             and not any(t.tag_ in ("WP", "WP$", "WDT", "WRB") for t in doc))  # ("Who and when: ...": asks)
+    return rest if ordered or short else text
 
 
 # Entity types that are names (not dates, numbers or amounts).

@@ -214,3 +214,32 @@ def test_a_premise_the_articles_contradict_is_corrected(question: str, wrong: bo
     assert (found is not None) == wrong
     if found is not None:
         assert text[found[0].start:found[0].end] == found[0].quote
+
+
+def test_a_sentence_its_article_goes_on_to_qualify_is_not_said_alone(fleet: Extractive) -> None:
+    text = ("The country has a policy of military neutrality, rejecting any alliance. "
+            "Nevertheless, since 2006 it has trained with NATO every year. "
+            "Its army has 30,000 soldiers.")
+    p = Passage("n.txt", "Neutrality", None, 0, len(text), text, 1.0)
+    got = Extractive({t: 1 for t in terms(text)}, 50, fleet._embedder).extract(
+        analyse("Is the country neutral in its military policy?"), [p])
+    quotes = [x.quote for x in got.picks]
+    assert quotes[:2] == ["The country has a policy of military neutrality, rejecting any alliance.",
+                          "Nevertheless, since 2006 it has trained with NATO every year."]
+
+
+@pytest.mark.parametrize(("question", "answered"), [
+    ("How long has the carrier's boss held the post?", True),  # "for nine years"
+    ("How long will the new aircraft fly for the carrier?", False),  # only when they start: no length of time
+])
+def test_how_long_needs_a_length_of_time(fleet: Extractive, question: str, answered: bool) -> None:
+    text = ("The carrier's chief executive has held the post for nine years." if answered else
+            "The carrier's chief executive welcomed the deal. ") + \
+        " The new aircraft will fly for the carrier from next spring, the firm said."
+    p = Passage("d.txt", "Carrier", None, 0, len(text), text, 1.0)
+    got = Extractive({t: 1 for t in terms(text)}, 50, fleet._embedder).extract(analyse(question), [p])
+    assert bool(got.picks) is answered
+    if answered:
+        assert "nine years" in got.picks[0].quote
+    else:
+        assert got.abstain_reason == "they do not give the length of time asked for"

@@ -116,3 +116,54 @@ def test_a_question_about_a_change_names_the_noun_counted(question: str, noun: s
     from rag.answer.question import asks_difference
 
     assert asks_difference(analyse(question)) == noun
+
+
+@pytest.mark.parametrize(("question", "core"), [
+    ("Reply in under 15 words: which bank advised the buyer?", "which bank advised the buyer?"),
+    ("Keep it to one line: who chairs the committee?", "who chairs the committee?"),
+    ("No background needed, just name him: who scored the winner?", "who scored the winner?"),
+    ("Reply with one number and where it comes from: how many staff were cut?", "how many staff were cut?"),
+    ("Quick question: when did the strike begin?", "when did the strike begin?"),
+    # a lead-in that names a source, or asks, is part of the question
+    ("In the Financial Times piece: who is quoted?", "In the Financial Times piece: who is quoted?"),
+    ("According to the analysis: why did the bank sell?", "According to the analysis: why did the bank sell?"),
+    ("Who and when: the accord?", "Who and when: the accord?"),
+    ("whos the editor who wrote about the strike?", "who is the editor who wrote about the strike?"),
+])
+def test_a_lead_in_that_only_says_how_to_answer_is_not_part_of_the_question(question: str, core: str) -> None:
+    q = analyse(question)
+    assert q.core == core
+    assert "15" not in q.numbers and "repli" not in q.terms
+
+
+@pytest.mark.parametrize(("question", "kind", "slot"), [
+    ("which Scottish minister scrapped the plan?", "person", ("person", "")),  # "which" tagged a pronoun
+    ("Which academic called the deal a gesture?", "person", ("person", "")),
+    ("What new powers did the police chief want?", "what", None),  # "what <noun>": a thing, not a name
+    ("What figure did the prime minister give?", "what", None),
+])
+def test_which_and_a_role_asks_for_a_person(question: str, kind: str, slot: tuple[str, str] | None) -> None:
+    q = analyse(question)
+    assert q.kind == kind
+    assert (q.slot.kind, q.slot.noun) == slot if slot else q.slot is None
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("wait how long has hungary actually been in nato?", "duration"),
+    ("How long did the strike last?", "duration"),
+    ("how low were Scotland in the Fifa rankings?", "count"),
+    ("How old is the singer?", "count"),
+])
+def test_how_long_asks_for_a_length_of_time_and_how_low_for_a_number(question: str, kind: str) -> None:
+    assert analyse(question).kind == kind
+
+
+def test_a_second_part_that_counts_without_a_noun_counts_what_the_first_part_counts() -> None:
+    parts = parts_of("How many joint activities did they carry out in 2023, and how many does the new plan contain?")
+    assert parts[1][0] == "how many joint activities does the new plan contain?"
+
+
+def test_numbered_questions_are_parts() -> None:
+    parts = parts_of("(1) where was the accord signed, (2) where was the treaty signed?")
+    assert tuple(ask for ask, _ in parts) == ("where was the accord signed?", "where was the treaty signed?")
+    assert parts_of("Which 3) countries signed?") == (("Which 3) countries signed?",) * 2,)
