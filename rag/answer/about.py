@@ -24,7 +24,7 @@ from .question import Question
 # Nouns that make a question about a piece of writing rather than about the events in it.
 ARTICLE_NOUNS = frozenset(["article", "piece", "story", "report", "analysis", "column", "commentary", "editorial",
                            "op-ed", "feature", "post", "headline", "title", "byline", "author", "writer"])
-_QUOTED = re.compile(r"[\"'‘“]([^\"'’”]{12,})[\"'’”]")
+_QUOTED = re.compile(r"(?<!\w)[\"'‘“]([^\"'’”]{12,})[\"'’”](?!\w)")  # (not the apostrophe of "that's")
 _WANTED = {"author": "its author", "date": "when it was published", "title": "its title"}
 
 
@@ -36,7 +36,8 @@ def asks_about_article(text: str) -> tuple[str, ...]:
     from .nlp import parse
 
     doc = parse(text)
-    lemmas = {t.lemma_.lower() for t in doc}
+    # ("Halloween co-writer Debra Hill": a person's title, not a piece of writing)
+    lemmas = {t.lemma_.lower() for t in doc if not (t.dep_ == "compound" and t.head.pos_ == "PROPN")}
     if not (_QUOTED.search(text) or lemmas & ARTICLE_NOUNS) or lemmas & {"other", "another"}:
         return ()
     wh = {t.lower_ for t in doc if t.tag_ in ("WP", "WP$", "WDT", "WRB")}

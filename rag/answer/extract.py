@@ -155,6 +155,11 @@ class Extractive:
         for c in cands:
             c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
+        if q.kind == "person" and q.slot is None:  # capitalised words are no person: the close ones' parse says
+            for c in cands[:SLOT_POOL]:
+                c.kind_ok = float(_names_a_person(q, c.quote))
+                c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
+            cands.sort(key=lambda c: -c.score)
         if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
             cands.sort(key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
         best = cands[0]
@@ -318,17 +323,24 @@ def with_difference(extraction: Extraction, noun: str) -> Extraction:
 def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] | None:
     """A sentence of the passages about the very event the question states (it has a number of the
     question, not a year, by value, and half of its names), that says the opposite of the question's
-    wording ("rose" for "fell") or swaps its roles ("Italy beat Wales" for "Wales beat Italy"), and
-    why; None when no such sentence does. The question is read as the statement it presupposes."""
+    wording ("rose" for "fell") or swaps its roles ("Italy beat Wales" for "Wales beat Italy"), or
+    that places the event elsewhere ("signed in Zagreb" where an article has "signed ... in Tirana"),
+    and why; None when no such sentence does. The question is read as the statement it presupposes."""
     from .nlp import parse
-    from .support import number_mentions, opposites, roles
+    from .support import number_mentions
 
     numbers = {v for written, values, _ in number_mentions(q.core or q.text, count_one=False)
                if not _YEAR.match(written) for v in values}
     names = {w for e in q.entities for w in words(e)}
-    if not numbers:
-        return None
     claim = parse(q.core or q.text)
+    return (numbers and _wrong_number(claim, numbers, names, passages)) or _wrong_place(claim, names, passages)
+
+
+def _wrong_number(claim: Any, numbers: set[float], names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
+    """The sentence with a number of the question and half of its names that says the opposite or swaps roles."""
+    from .nlp import parse
+    from .support import number_mentions, opposites, roles
+
     seen: set[tuple[str, int]] = set()
     for i, p in enumerate(passages):
         for s, e in sentence_spans(p.text):
@@ -343,6 +355,46 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
             why = opposites(claim, [doc]) or roles(claim, [doc])
             if why:
                 return Pick(i, p.start + s, p.start + e, sentence, 1.0), why
+    return None
+
+
+_PLACE_LABELS = ("GPE", "LOC", "FAC")
+
+
+def _where(doc: Any) -> list[tuple[str, str]]:
+    """(verb lemma, place) for each place a parse puts "in"/"at" an event: "signed in Zagreb" -> ("sign", "Zagreb")."""
+    out = []
+    for e in doc.ents:
+        root = e.root
+        if e.label_ not in _PLACE_LABELS or root.dep_ != "pobj" or root.head.lower_ not in ("in", "at"):
+            continue
+        verb = root.head.head
+        if verb.pos_ == "NOUN" and verb.dep_ in ("dobj", "nsubjpass"):  # "sign the accord in Athens"
+            verb = verb.head
+        if verb.pos_ == "VERB":
+            out.append((verb.lemma_.lower(), e.text))
+    return out
+
+
+def _wrong_place(claim: Any, names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
+    """A sentence about the event the question places ("Why was the pact signed in Zagreb?": the same
+    verb, half of the question's other names) that places it elsewhere ("signed ... in Tirana")."""
+    from .nlp import parse
+
+    for verb, place in _where(claim):
+        others = names - set(words(place))
+        if not others:  # "Why was the pact signed in Tirana?": which pact is not said
+            continue
+        for i, p in enumerate(passages):
+            for s, e in sentence_spans(p.text):
+                sentence = p.text[s:e]
+                if stem(verb) not in terms(sentence) or fold(place) in fold(sentence) \
+                        or 2 * len(others & set(words(sentence))) < len(others) or _YEARS.search(sentence):
+                    continue  # (a sentence with a year may be about an earlier signing: "signed in Palic in 2023")
+                found = next((there for v, there in _where(parse(sentence)) if v == verb), None)
+                if found is not None:
+                    return (Pick(i, p.start + s, p.start + e, sentence, 1.0),
+                            f"“{found}”, not “{place}”")
     return None
 
 
@@ -441,6 +493,24 @@ def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
         tied = [e for e in ents if _tied(q, e.root)]
         out.append((tied or ents)[0].text if ents else None)
     return out
+
+
+_HONORIFICS = frozenset(["sir", "mr", "mrs", "ms", "dr", "lord", "lady", "dame", "prof"])
+
+
+def _names_a_person(q: Question, sentence: str) -> bool:
+    """Does the sentence name a person the question does not (spaCy's PERSON entities, not any run
+    of capitalised words: "Former Olympic champion Michael Johnson" names only Michael Johnson), or a
+    role ("the defence minister"), or a speaker ("Maqedonci said")?"""
+    from .nlp import parse
+
+    asked = set(q.entities) | _HONORIFICS
+    if any(e.label_ == "PERSON" and not {w for w in words(e.text) if len(w) > 1} <= asked  # ("United's")
+           for e in parse(sentence).ents):
+        return True
+    if any(fold(m.group(1)) not in asked for m in _SAYS.finditer(sentence)):
+        return True
+    return any(stem(m.group().split()[-1]) not in q.terms for m in _ROLE.finditer(fold(sentence)))
 
 
 def _tied(q: Question, token: Any) -> bool:

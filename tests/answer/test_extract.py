@@ -243,3 +243,17 @@ def test_how_long_needs_a_length_of_time(fleet: Extractive, question: str, answe
         assert "nine years" in got.picks[0].quote
     else:
         assert got.abstain_reason == "they do not give the length of time asked for"
+
+
+@pytest.mark.parametrize(("question", "why"), [
+    ("Why did Greece and Turkey sign the border accord in Athens?", "“Ankara”, not “Athens”"),
+    ("Why did Greece and Turkey sign the border accord in Ankara?", None),  # the premise holds
+    ("Why was the accord signed in Athens?", None),  # which accord is not said: no names to match
+])
+def test_a_premise_with_the_wrong_place_is_corrected(question: str, why: str | None) -> None:
+    from rag.answer.extract import premise_conflict
+
+    text = ("Greece and Turkey signed the border accord in Ankara on Monday. "
+            "In 2019 the two countries signed a trade deal in Athens.")  # a year: maybe another event
+    found = premise_conflict(analyse(question), [Passage("g.txt", "Accord", None, 0, len(text), text, 1.0)])
+    assert (found[1] if found else None) == why
