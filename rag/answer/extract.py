@@ -333,7 +333,57 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
                if not _YEAR.match(written) for v in values}
     names = {w for e in q.entities for w in words(e)}
     claim = parse(q.core or q.text)
-    return (numbers and _wrong_number(claim, numbers, names, passages)) or _wrong_place(claim, names, passages)
+    return ((numbers and (_wrong_number(claim, numbers, names, passages) or _wrong_count(claim, names, passages)))
+            or _wrong_place(claim, names, passages))
+
+
+def _counts(doc: Any) -> list[tuple[str, frozenset[float], str]]:
+    """(what is counted, the values, as written) for each number a parse ties to a noun or an age, not
+    a year: "40 of its radio stations" -> station, "four US radio stations" -> station, "aged 64" -> aged."""
+    from .support import number_mentions
+
+    out = []
+    for t in doc:
+        if not t.like_num or _YEAR.match(t.text):
+            continue
+        of = next((c for c in t.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+        counted = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
+        if counted is None and t.dep_ == "nummod" and t.head.pos_ == "NOUN" and t.head.lemma_ not in ("%", "percent"):
+            counted = t.head
+        if counted is None and t.head.lower_ in ("aged", "age"):
+            counted = t.head
+        values = frozenset(v for _, vs, _ in number_mentions(t.text) for v in vs)
+        if counted is not None and values:
+            out.append((stem(counted.lower_), values, t.text))
+    return out
+
+
+def _wrong_count(claim: Any, names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
+    """A sentence with half of the question's names that counts what the question counts with another
+    number ("pulled ... from 40 of its radio stations" where an article has "dropped from four US
+    radio stations"), when no passage gives the question's number for it."""
+    from .nlp import parse
+
+    asked = _counts(claim)
+    if not asked or not names:
+        return None
+    found: tuple[Pick, str] | None = None
+    for i, p in enumerate(passages):
+        for s, e in sentence_spans(p.text):
+            sentence = p.text[s:e]
+            stems = set(terms(sentence))
+            if not any(n in stems or n == "age" for n, _, _ in asked):
+                continue
+            named = 2 * len(names & set(words(sentence))) >= len(names)
+            for noun, values, written in asked:
+                for other, got, said in _counts(parse(sentence)):
+                    if other != noun:
+                        continue
+                    if got & values:
+                        return None  # a passage gives the question's number for it: no wrong premise
+                    if found is None and named:
+                        found = (Pick(i, p.start + s, p.start + e, sentence, 1.0), f"“{said}”, not “{written}”")
+    return found
 
 
 def _wrong_number(claim: Any, numbers: set[float], names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:

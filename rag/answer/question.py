@@ -133,6 +133,11 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
         topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in wh_tags for t in c))
         second = _with_counted(doc[j + 1:].text.rstrip(" ?"), doc[:j])
         return ((f"{first}?", f"{first}?"), (f"{second}?", f"{second}? {topic}".strip()))
+    said = _statement_then_question(doc)
+    if said is not None:  # "X died in New York aged 64 - what illness had she?": the statement is checked too
+        statement, ask = said
+        topic = " ".join(c.text for c in statement.noun_chunks)
+        return ((f"{statement.text.rstrip(' ,;-–—')}?", statement.text), (ask.text, f"{ask.text} {topic}".strip()))
     listed = [m.start() for m in _ENUMERATED.finditer(text)]
     if len(listed) > 1:  # "(1) where was ..., (2) where was ...?": each numbered question a part
         pieces = [text[a:b] for a, b in zip(listed, [*listed[1:], len(text)])]
@@ -140,6 +145,25 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
         if all(_ASKS.match(fold(a)) for a in asks):
             return tuple((f"{a}?", f"{a}?") for a in asks)
     return ((text, text),)
+
+
+def _statement_then_question(doc: Any) -> tuple[Any, Any] | None:
+    """A statement the question rests on, then the question, split at a dash, a semicolon or a comma
+    before the question word ("Debra Hill has died aged 64 - what illness had she?", "Seeing as he won
+    in 2002, why has he signed up again?"): the statement has a finite verb, a name or a number, and
+    no question word."""
+    wh_tags = ("WP", "WP$", "WDT", "WRB")
+    for w in doc[2:]:
+        if w.tag_ not in wh_tags or doc[w.i - 1].text not in ("-", "–", "—", ";", ","):
+            continue
+        left = doc[: w.i - 1]
+        if any(t.tag_ in wh_tags for t in left) or not any(t.tag_ in ("VBD", "VBZ", "VBP") for t in left) \
+                or not any(t.pos_ in ("PROPN", "NUM") for t in left):  # (something to check: "If you had to guess, ...")
+            return None
+        if not doc.text.rstrip().endswith("?"):
+            return None
+        return left, doc[w.i:]
+    return None
 
 
 # A numbered item in a question: "(1)", "1)", "(a)", "a)" after the start, a space or a colon.

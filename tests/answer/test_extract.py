@@ -257,3 +257,16 @@ def test_a_premise_with_the_wrong_place_is_corrected(question: str, why: str | N
             "In 2019 the two countries signed a trade deal in Athens.")  # a year: maybe another event
     found = premise_conflict(analyse(question), [Passage("g.txt", "Accord", None, 0, len(text), text, 1.0)])
     assert (found[1] if found else None) == why
+
+
+@pytest.mark.parametrize(("question", "why"), [
+    ("Why did the Serbia-Hungary plan list 90 joint activities?", "“79”, not “90”"),
+    ("Why did the Serbia-Hungary plan list 79 joint activities?", None),
+    ("Why did Serbia and Hungary plan 48 joint activities?", None),  # a passage counts 48 of them (for 2023)
+])
+def test_a_premise_that_counts_wrong_is_corrected(question: str, why: str | None) -> None:
+    from rag.answer.extract import premise_conflict
+
+    text = "Serbia and Hungary signed a plan with 79 joint activities. In 2023 the two countries had 48 joint activities."
+    found = premise_conflict(analyse(question), [Passage("p.txt", "Plan", None, 0, len(text), text, 1.0)])
+    assert (found[1] if found else None) == why

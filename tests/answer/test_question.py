@@ -167,3 +167,18 @@ def test_numbered_questions_are_parts() -> None:
     parts = parts_of("(1) where was the accord signed, (2) where was the treaty signed?")
     assert tuple(ask for ask, _ in parts) == ("where was the accord signed?", "where was the treaty signed?")
     assert parts_of("Which 3) countries signed?") == (("Which 3) countries signed?",) * 2,)
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("The singer has died in New York aged 64 - what illness had she been suffering from?",
+     ("The singer has died in New York aged 64?", "what illness had she been suffering from?")),
+    ("Seeing as Gebrselassie won the marathon in 2002, why has he signed up again?",
+     ("Seeing as Gebrselassie won the marathon in 2002?", "why has he signed up again?")),
+    ("If you had to guess, who will win?", ("If you had to guess, who will win?",)),  # nothing to check
+    ("According to the analysis, why did Serbia move?", ("According to the analysis, why did Serbia move?",)),
+])
+def test_a_statement_before_the_question_is_a_part_of_its_own(question: str, asks: tuple[str, ...]) -> None:
+    parts = parts_of(question)
+    assert tuple(ask for ask, _ in parts) == asks
+    if len(parts) > 1:  # the question is searched with the statement's topic ("she" is the singer)
+        assert parts[0][0].rstrip("?").split()[1] in parts[1][1]
