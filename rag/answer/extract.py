@@ -34,7 +34,7 @@ from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, stem, terms, words
 from . import fitted
 from .injection import looks_like_instruction, mask_instructions
-from .question import PLACE_NOUNS, SPEECH_VERBS, Question, Slot, qualifiers, sort_of
+from .question import PLACE_NOUNS, ROLE_NOUNS, SPEECH_VERBS, Question, Slot, qualifiers, sort_of
 from .support import number_mentions
 
 CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
@@ -411,40 +411,54 @@ def _wrong_number(claim: Any, numbers: set[float], names: set[str], passages: li
 _PLACE_LABELS = ("GPE", "LOC", "FAC")
 
 
-def _where(doc: Any) -> list[tuple[str, str]]:
-    """(verb lemma, place) for each place a parse puts "in"/"at" an event: "signed in Zagreb" -> ("sign", "Zagreb")."""
+def _placed(doc: Any) -> list[tuple[str, str]]:
+    """What a parse puts where, as (anchor, name): a place or a capitalised name a verb takes "in",
+    "at", "to" or "from" ("signed in Zagreb" -> ("sign in", "Zagreb"), "selling him to Juventus" ->
+    ("sell to", "Juventus")), and the name qualifying a person's title ("Sunderland mayor Ray Mallon"
+    -> ("mallon mayor", "Sunderland")). The small model's entity labels are not trusted for names
+    ("Lazio" may be a person): capitalisation and the parse are."""
     out = []
-    for e in doc.ents:
-        root = e.root
-        if e.label_ not in _PLACE_LABELS or root.dep_ != "pobj" or root.head.lower_ not in ("in", "at"):
-            continue
-        verb = root.head.head
-        if verb.pos_ == "NOUN" and verb.dep_ in ("dobj", "nsubjpass"):  # "sign the accord in Athens"
-            verb = verb.head
-        if verb.pos_ == "VERB":
-            out.append((verb.lemma_.lower(), e.text))
+    for t in doc:
+        if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "to", "from") and (
+                t.ent_type_ in _PLACE_LABELS or t.pos_ == "PROPN" and t.text[:1].isupper()):
+            verb = t.head.head
+            if verb.pos_ == "NOUN" and verb.dep_ in ("dobj", "nsubjpass"):  # "sign the accord in Athens"
+                verb = verb.head
+            if verb.pos_ == "VERB" and not any(c.dep_ == "conj" for c in t.children) and not any(
+                    c.dep_ in ("nsubj", "nsubjpass") and c.pos_ == "PRON" for c in verb.children) \
+                    and not (verb.dep_ == "advcl" and any(c.lower_ in ("when", "while", "as") for c in verb.children)):
+                # (one of several places: "in Japan and the US"; an event named by a pronoun, "when it launched
+                # in the UK", may be one of several)
+                name = " ".join(c.text for c in t.subtree if c.dep_ == "compound" or c.i == t.i)
+                out.append((f"{verb.lemma_.lower()} {t.head.lower_}", name))
+        if t.pos_ == "NOUN" and t.lower_ in ROLE_NOUNS and t.dep_ == "compound" and t.head.pos_ == "PROPN":
+            for q in t.children:
+                if q.dep_ in ("compound", "amod", "nmod") and q.text[:1].isupper():
+                    out.append((f"{fold(t.head.text)} {t.lower_}", q.text))
     return out
 
 
 def _wrong_place(claim: Any, names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
-    """A sentence about the event the question places ("Why was the pact signed in Zagreb?": the same
-    verb, half of the question's other names) that places it elsewhere ("signed ... in Tirana")."""
+    """A sentence about the event or person the question names (the same verb and preposition, or the
+    same person's same title; one of the question's other names in it, half of them in its passage, no
+    year in it: "signed in Palic in 2023" may be another signing) that puts it elsewhere: "signed in
+    Zagreb" for "signed ... in Tirana", "Sunderland mayor" for "Middlesbrough mayor"."""
     from .nlp import parse
 
-    for verb, place in _where(claim):
-        others = names - set(words(place))
+    for anchor, name in _placed(claim):
+        others = names - set(words(name))
         if not others:  # "Why was the pact signed in Tirana?": which pact is not said
             continue
         for i, p in enumerate(passages):
+            if 2 * len(others & set(words(p.text))) < len(others):
+                continue
             for s, e in sentence_spans(p.text):
                 sentence = p.text[s:e]
-                if stem(verb) not in terms(sentence) or fold(place) in fold(sentence) \
-                        or 2 * len(others & set(words(sentence))) < len(others) or _YEARS.search(sentence):
-                    continue  # (a sentence with a year may be about an earlier signing: "signed in Palic in 2023")
-                found = next((there for v, there in _where(parse(sentence)) if v == verb), None)
+                if fold(name) in fold(sentence) or not others & set(words(sentence)) or _YEARS.search(sentence):
+                    continue
+                found = next((there for a, there in _placed(parse(sentence)) if a == anchor), None)
                 if found is not None:
-                    return (Pick(i, p.start + s, p.start + e, sentence, 1.0),
-                            f"“{found}”, not “{place}”")
+                    return (Pick(i, p.start + s, p.start + e, sentence, 1.0), f"“{found}”, not “{name}”")
     return None
 
 

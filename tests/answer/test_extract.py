@@ -270,3 +270,17 @@ def test_a_premise_that_counts_wrong_is_corrected(question: str, why: str | None
     text = "Serbia and Hungary signed a plan with 79 joint activities. In 2023 the two countries had 48 joint activities."
     found = premise_conflict(analyse(question), [Passage("p.txt", "Plan", None, 0, len(text), text, 1.0)])
     assert (found[1] if found else None) == why
+
+
+@pytest.mark.parametrize(("question", "why"), [
+    ("What did Leeds mayor John Carr say about the referendum?", "“Bradford”, not “Leeds”"),  # the title's place
+    ("What did Bradford mayor John Carr say about the referendum?", None),
+    ("Why did Carr sell the club to Juventus?", "“Lazio”, not “Juventus”"),  # the verb's "to"
+])
+def test_a_premise_with_the_wrong_name_for_a_title_or_a_move_is_corrected(question: str, why: str | None) -> None:
+    from rag.answer.extract import premise_conflict
+
+    text = ("Bradford mayor John Carr said the referendum would decide the region's future. "
+            "Carr sold the club to Lazio last summer.")
+    found = premise_conflict(analyse(question), [Passage("m.txt", "Mayor", None, 0, len(text), text, 1.0)])
+    assert (found[1] if found else None) == why
