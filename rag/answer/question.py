@@ -138,6 +138,9 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
         statement, ask = said
         topic = " ".join(c.text for c in statement.noun_chunks)
         return ((f"{statement.text.rstrip(' ,;-–—')}?", statement.text), (ask.text, f"{ask.text} {topic}".strip()))
+    each = _distributed(doc)
+    if each is not None:  # "What do Turkey and Hungary each sell?": a part for each of them
+        return tuple((ask, ask) for ask in each)
     listed = [m.start() for m in _ENUMERATED.finditer(text)]
     if len(listed) > 1:  # "(1) where was ..., (2) where was ...?": each numbered question a part
         pieces = [text[a:b] for a, b in zip(listed, [*listed[1:], len(text)])]
@@ -145,6 +148,41 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
         if all(_ASKS.match(fold(a)) for a in asks):
             return tuple((f"{a}?", f"{a}?") for a in asks)
     return ((text, text),)
+
+
+_DISTRIBUTIVE = frozenset(["each", "both", "respectively"])
+
+
+def _distributed(doc: Any) -> tuple[str, ...] | None:
+    """A question asked of each of several named things ("What hardware are Turkey and Hungary each
+    trying to sell?", "When were the two pacts concluded — the trilateral one and the Hungarian-Serbian
+    one?"), once for each: the coordination replaced by one of its items, the distributive word dropped.
+    Only with a distributive word, or "two" and the items listed after a colon or dash: "When did
+    Serbia and Hungary sign?" asks about one signing."""
+    words_ = {t.lower_ for t in doc}
+    listing = any(t.text in (":", "—", "–", "-") for t in doc)
+    if not (words_ & _DISTRIBUTIVE or "two" in words_ and listing):
+        return None
+    for x in doc:
+        conjs = [c for c in x.children if c.dep_ == "conj"]
+        if not conjs or not any(c.dep_ == "cc" for c in x.children):
+            continue
+        start, end = x.left_edge.i, max(c.right_edge.i for c in conjs) + 1
+        items: list[list[Any]] = [[]]
+        for t in doc[start:end]:
+            if t.dep_ == "cc" or t.text == ",":
+                items.append([])
+            else:
+                items[-1].append(t)
+        items = [i for i in items if i]
+        if len(items) < 2 or not all(any(t.text[:1].isupper() or t.pos_ == "ADJ" for t in i) for i in items):
+            continue  # (named or qualified things: "Turkey", "the trilateral one")
+        def said(tokens: Any) -> str:
+            return "".join(t.text_with_ws for t in tokens if t.lower_ not in _DISTRIBUTIVE)
+
+        return tuple(" ".join(f"{said(doc[:start])}{said(i).strip()} {said(doc[end:])}".split()).replace(" ?", "?")
+                     for i in items)
+    return None
 
 
 def _statement_then_question(doc: Any) -> tuple[Any, Any] | None:

@@ -182,3 +182,13 @@ def test_a_statement_before_the_question_is_a_part_of_its_own(question: str, ask
     assert tuple(ask for ask, _ in parts) == asks
     if len(parts) > 1:  # the question is searched with the statement's topic ("she" is the singer)
         assert parts[0][0].rstrip("?").split()[1] in parts[1][1]
+
+
+@pytest.mark.parametrize(("question", "asks"), [
+    ("How many troops do Greece and Italy each have?", ("How many troops do Greece have?", "How many troops do Italy have?")),
+    ("When were the two treaties signed — the Paris one and the Rome one?",
+     ("When were the two treaties signed — the Paris one?", "When were the two treaties signed — the Rome one?")),
+    ("When did Greece and Italy sign the treaty?", ("When did Greece and Italy sign the treaty?",)),  # one signing
+])
+def test_a_question_asked_of_each_named_thing_is_a_part_for_each(question: str, asks: tuple[str, ...]) -> None:
+    assert tuple(ask for ask, _ in parts_of(question)) == asks
