@@ -60,6 +60,8 @@ _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
                  r"|seventy|eighty|ninety|hundred|thousand|million|billion|dozen|dozens|hundreds"
                  r"|thousands|millions|half|twice|double|triple")
 _COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
+_ORDINAL = re.compile(r"\b\d+(st|nd|rd|th)\b")  # "77th": a count only where a rank is asked for
+_RANKED = re.compile(r"\bhow (low|high)\b|\b(rank|ranked|ranking|rankings|position|place|seed|seeded)\b")
 # ("m" and "bn" only after a number: "I'm" holds no amount)
 _MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(m\b|bn\b)|\b(euros?|dollars?|pounds?|forints?|dinars?"
                     r"|leks?|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp)\b")
@@ -773,7 +775,7 @@ def _has_kind(q: Question, sentence: str, kind: str | None = None) -> bool:
     kind = kind or q.kind
     if kind == "count":
         return any(not _YEAR.match(m.group()) and m.group() not in q.numbers
-                   for m in _COUNT.finditer(low))
+                   for m in _COUNT.finditer(low)) or bool(_ORDINAL.search(low) and _RANKED.search(fold(q.core)))
     if kind == "money":
         return bool(_MONEY.search(low))
     if kind == "date":

@@ -473,7 +473,7 @@ def core_question(text: str) -> str:
     "Who is Kosovo's defence minister?"
     """
     plain = " ".join(_MARKUP.sub(" ", text).split()) or text
-    plain = _SPOKEN.sub(lambda m: _SPOKEN_AS[m.group().lower()], plain)
+    plain = _SPOKEN.sub(lambda m: _spelled_out(m.group()), plain)
     sentences = [plain[s:e] for s, e in sentence_spans(plain.replace("? ", "?\n"))]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
     core = asking[0] if len(asking) == 1 and len(sentences) > 1 else plain
@@ -481,9 +481,17 @@ def core_question(text: str) -> str:
 
 
 # Question words typed without their apostrophe ("whos the editor ..."): read as written out.
+# Chat spellings of the words a question is built on, in lower case ("wat r they negotiating n why").
 _SPOKEN_AS = {"whos": "who is", "whats": "what is", "wheres": "where is", "whens": "when is", "hows": "how is",
-              "whys": "why is", "whore": "who are"}
-_SPOKEN = re.compile(r"\b(" + "|".join(_SPOKEN_AS) + r")\b", re.IGNORECASE)
+              "whys": "why is", "wat": "what", "wut": "what", "r": "are", "u": "you", "n": "and", "y": "why",
+              "bc": "because", "cuz": "because", "abt": "about", "wen": "when", "hw": "how", "wht": "what"}
+_SPOKEN = re.compile(r"(?<![\w'’&.-])(" + "|".join(w for w in _SPOKEN_AS if len(w) > 1) + r"|(?-i:[runy]))(?![\w'’&.-])",
+                     re.IGNORECASE)  # (a single letter only in lower case: "R Kelly", "N Korea")
+
+
+def _spelled_out(word: str) -> str:
+    out = _SPOKEN_AS[word.lower()]
+    return out[:1].upper() + out[1:] if word[:1].isupper() else out
 
 
 def _without_form(text: str) -> str:

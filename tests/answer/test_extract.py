@@ -284,3 +284,13 @@ def test_a_premise_with_the_wrong_name_for_a_title_or_a_move_is_corrected(questi
             "Carr sold the club to Lazio last summer.")
     found = premise_conflict(analyse(question), [Passage("m.txt", "Mayor", None, 0, len(text), text, 1.0)])
     assert (found[1] if found else None) == why
+
+
+@pytest.mark.parametrize(("question", "holds"), [
+    ("How low were Scotland in the Fifa rankings?", True),  # a rank is a number asked for
+    ("How many caps has Giggs won?", False),  # "his 50th cap" ranks the cap; it does not count them
+])
+def test_an_ordinal_answers_a_question_about_a_rank_only(question: str, holds: bool) -> None:
+    from rag.answer.extract import _has_kind
+
+    assert _has_kind(analyse(question), "Scotland are listed at an all time low of 77th; Giggs wins his 50th cap.") is holds

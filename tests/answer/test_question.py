@@ -192,3 +192,14 @@ def test_a_statement_before_the_question_is_a_part_of_its_own(question: str, ask
 ])
 def test_a_question_asked_of_each_named_thing_is_a_part_for_each(question: str, asks: tuple[str, ...]) -> None:
     assert tuple(ask for ask, _ in parts_of(question)) == asks
+
+
+@pytest.mark.parametrize(("question", "core"), [
+    ("vucic orban talks - what r they negotiating n why", "vucic orban talks - what are they negotiating and why"),
+    ("wat did the minister say", "what did the minister say"),
+    ("Whos the editor?", "Who is the editor?"),
+    ("Did R Kelly sing?", "Did R Kelly sing?"),  # a capital letter is an initial
+    ("What is the R&B chart?", "What is the R&B chart?"),
+])
+def test_chat_spellings_of_question_words_are_read_as_written_out(question: str, core: str) -> None:
+    assert analyse(question).core == core
