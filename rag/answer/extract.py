@@ -325,9 +325,10 @@ def with_difference(extraction: Extraction, noun: str) -> Extraction:
 def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] | None:
     """A sentence of the passages about the very event the question states (it has a number of the
     question, not a year, by value, and half of its names), that says the opposite of the question's
-    wording ("rose" for "fell") or swaps its roles ("Italy beat Wales" for "Wales beat Italy"), or
-    that places the event elsewhere ("signed in Zagreb" where an article has "signed ... in Tirana"),
-    and why; None when no such sentence does. The question is read as the statement it presupposes."""
+    wording ("rose" for "fell") or swaps its roles ("Italy beat Wales" for "Wales beat Italy"); or one
+    that counts the same thing otherwise ("40 of its stations" / "four stations"), or puts a name of the
+    question elsewhere ("signed in Zagreb" / "signed ... in Tirana", "Sunderland mayor" / "Middlesbrough
+    mayor"); and why. None when no such sentence does. The question is read as the statement it presupposes."""
     from .nlp import parse
     from .support import number_mentions
 
@@ -336,7 +337,7 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
     names = {w for e in q.entities for w in words(e)}
     claim = parse(q.core or q.text)
     return ((numbers and (_wrong_number(claim, numbers, names, passages) or _wrong_count(claim, names, passages)))
-            or _wrong_place(claim, names, passages))
+            or _wrong_name(claim, names, passages))
 
 
 def _counts(doc: Any) -> list[tuple[str, frozenset[float], str]]:
@@ -440,7 +441,7 @@ def _placed(doc: Any) -> list[tuple[str, str]]:
     return out
 
 
-def _wrong_place(claim: Any, names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
+def _wrong_name(claim: Any, names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
     """A sentence about the event or person the question names (the same verb and preposition, or the
     same person's same title; one of the question's other names in it, half of them in its passage, no
     year in it: "signed in Palic in 2023" may be another signing) that puts it elsewhere: "signed in

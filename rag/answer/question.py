@@ -211,18 +211,17 @@ _ENUMERATED = re.compile(r"(?:(?<=^)|(?<=[\s:,;]))\(?(?:[1-9]|[a-c])\)\s+")
 def _with_counted(part: str, before: Any) -> str:
     """A second part that asks "how many" without saying of what ("..., and how many does the new
     plan contain?") counts what the first part counts: "how many joint activities does ..."."""
-    low = part.lower()
-    if not low.startswith(("how many ", "how much ")):
+    if not part.lower().startswith("how many "):
         return part
     from .nlp import parse
 
-    if parse(part)[2].pos_ in ("NOUN", "PROPN", "ADJ"):
+    doc = parse(part)
+    if len(doc) < 3 or doc[2].pos_ in ("NOUN", "PROPN", "ADJ"):
         return part
     for t in before:
-        if t.lower_ in ("many", "much") and t.i > 0 and before.doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN" \
+        if t.lower_ == "many" and t.i > 0 and before.doc[t.i - 1].lower_ == "how" and t.head.pos_ == "NOUN" \
                 and t.head.i > t.i:
-            counted = before.doc[t.i + 1: t.head.i + 1].text
-            return f"{part[:8]} {counted}{part[8:]}" if low.startswith("how many") else part
+            return f"{part[:8]} {before.doc[t.i + 1: t.head.i + 1].text}{part[8:]}"
     return part
 
 
