@@ -376,8 +376,7 @@ class Engine:
     def _events_for(self, passages: Sequence[Passage]) -> list[Event]:
         """The timeline a period question reads: the whole corpus's, or in a large corpus
         (``WHOLE_TIMELINE_ARTICLES``) that of the articles of the question's passages."""
-        sources = {r.source for r in self._manifest.values()}
-        if len(sources) <= WHOLE_TIMELINE_ARTICLES:
+        if len(self._by_source) <= WHOLE_TIMELINE_ARTICLES:
             return self.timeline()
         found = {p.source: p for p in passages}
         return timeline([Dated(s, p.title, p.date, self.article_text(s)) for s, p in found.items()])

@@ -19,7 +19,7 @@ from ..index.files import find_byline, header_lines
 from ..records import Passage
 from ..text import fold, terms, words
 from .extract import Extraction, Pick
-from .question import Question
+from .question import WH_TAGS, Question
 
 # Nouns that make a question about a piece of writing rather than about the events in it.
 ARTICLE_NOUNS = frozenset(["article", "piece", "story", "report", "analysis", "column", "commentary", "editorial",
@@ -40,7 +40,7 @@ def asks_about_article(text: str) -> tuple[str, ...]:
     lemmas = {t.lemma_.lower() for t in doc if not (t.dep_ == "compound" and t.head.pos_ == "PROPN")}
     if not (_QUOTED.search(text) or lemmas & ARTICLE_NOUNS) or lemmas & {"other", "another"}:
         return ()
-    wh = {t.lower_ for t in doc if t.tag_ in ("WP", "WP$", "WDT", "WRB")}
+    wh = {t.lower_ for t in doc if t.tag_ in WH_TAGS}
     asks: list[str] = []
     if wh & {"who", "whom", "whose"} and lemmas & {"write", "author", "writer", "byline"} or (
             wh & {"what", "which"} and lemmas & {"author", "writer", "byline"}):

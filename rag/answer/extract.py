@@ -351,8 +351,9 @@ def _counts(doc: Any) -> list[tuple[str, frozenset[float], str]]:
             continue
         of = next((c for c in t.children if c.dep_ == "prep" and c.lower_ == "of"), None)
         counted = next((c for c in of.children if c.dep_ == "pobj"), None) if of is not None else None
-        if counted is None and t.dep_ == "nummod" and t.head.pos_ == "NOUN" and t.head.lemma_ not in ("%", "percent"):
-            counted = t.head
+        if counted is None and _counts_a_noun(t):  # (the noun with_difference and the count slot read)
+            noun = _counted(t)[0]
+            counted = noun if noun.pos_ == "NOUN" and noun.lemma_ not in ("%", "percent") else None
         if counted is None and t.head.lower_ in ("aged", "age"):
             counted = t.head
         values = frozenset(v for _, vs, _ in number_mentions(t.text) for v in vs)

@@ -41,6 +41,8 @@ _FOCUS = re.compile(r"\b(?:how (?:many|much)|which|what)\s+(?!(?:is|are|was|were
                     r"|would|can|could|should)\b)(\w+(?:[\s-]+\w+)?)")
 # Parts of speech that qualify or connect rather than carry content (Universal POS tags).
 _PERIPHERAL = frozenset(["ADV", "INTJ", "PRON", "DET", "AUX", "PART", "SCONJ", "CCONJ", "PUNCT", "SYM"])
+# Penn Treebank tags of question words (who, whose, which, when ...) in spaCy's parse.
+WH_TAGS = ("WP", "WP$", "WDT", "WRB")
 _YESNO = re.compile(r"^(is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)\b")
 
 
@@ -118,19 +120,18 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
     from .nlp import parse
 
     doc = parse(text)
-    wh_tags = ("WP", "WP$", "WDT", "WRB")
     for w in doc[1:]:
-        if w.tag_ not in wh_tags:
+        if w.tag_ not in WH_TAGS:
             continue
         j = w.i - 1
         while j > 0 and doc[j].pos_ in ("ADP", "PUNCT"):  # "and on what date", ", and which"
             j -= 1
-        if j <= 0 or doc[j].pos_ != "CCONJ" or not any(t.tag_ in wh_tags for t in doc[:j]):
+        if j <= 0 or doc[j].pos_ != "CCONJ" or not any(t.tag_ in WH_TAGS for t in doc[:j]):
             continue
         if not any(t.pos_ in ("VERB", "AUX", "NOUN", "PROPN") for t in doc[:j]):  # "Where and when was ...": one clause
             continue
         first = doc[:j].text.rstrip(" ,;?")
-        topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in wh_tags for t in c))
+        topic = " ".join(c.text for c in doc[:j].noun_chunks if not any(t.tag_ in WH_TAGS for t in c))
         second = _with_counted(doc[j + 1:].text.rstrip(" ?"), doc[:j])
         return ((f"{first}?", f"{first}?"), (f"{second}?", f"{second}? {topic}".strip()))
     said = _statement_then_question(doc)
@@ -177,12 +178,14 @@ def _distributed(doc: Any) -> tuple[str, ...] | None:
         items = [i for i in items if i]
         if len(items) < 2 or not all(any(t.text[:1].isupper() or t.pos_ == "ADJ" for t in i) for i in items):
             continue  # (named or qualified things: "Turkey", "the trilateral one")
-        def said(tokens: Any) -> str:
-            return "".join(t.text_with_ws for t in tokens if t.lower_ not in _DISTRIBUTIVE)
-
-        return tuple(" ".join(f"{said(doc[:start])}{said(i).strip()} {said(doc[end:])}".split()).replace(" ?", "?")
-                     for i in items)
+        return tuple(" ".join(f"{_undistributed(doc[:start])}{_undistributed(i).strip()} "
+                              f"{_undistributed(doc[end:])}".split()).replace(" ?", "?") for i in items)
     return None
+
+
+def _undistributed(tokens: Any) -> str:
+    """Tokens as written, without the distributive words."""
+    return "".join(t.text_with_ws for t in tokens if t.lower_ not in _DISTRIBUTIVE)
 
 
 def _statement_then_question(doc: Any) -> tuple[Any, Any] | None:
@@ -190,12 +193,11 @@ def _statement_then_question(doc: Any) -> tuple[Any, Any] | None:
     before the question word ("Debra Hill has died aged 64 - what illness had she?", "Seeing as he won
     in 2002, why has he signed up again?"): the statement has a finite verb, a name or a number, and
     no question word."""
-    wh_tags = ("WP", "WP$", "WDT", "WRB")
     for w in doc[2:]:
-        if w.tag_ not in wh_tags or doc[w.i - 1].text not in ("-", "–", "—", ";", ","):
+        if w.tag_ not in WH_TAGS or doc[w.i - 1].text not in ("-", "–", "—", ";", ","):
             continue
         left = doc[: w.i - 1]
-        if any(t.tag_ in wh_tags for t in left) or not any(t.tag_ in ("VBD", "VBZ", "VBP") for t in left) \
+        if any(t.tag_ in WH_TAGS for t in left) or not any(t.tag_ in ("VBD", "VBZ", "VBP") for t in left) \
                 or not any(t.pos_ in ("PROPN", "NUM") for t in left):  # (something to check: "If you had to guess, ...")
             return None
         if not doc.text.rstrip().endswith("?"):
@@ -508,7 +510,7 @@ def _without_form(text: str) -> str:
     ordered = any(t.tag_ == "VB" and t.dep_ in ("ROOT", "conj", "dep") and not any(
         c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in doc)
     short = (len([t for t in doc if not t.is_punct]) <= 3 and not any(t.pos_ == "PROPN" for t in doc)
-             and not any(t.tag_ in ("WP", "WP$", "WDT", "WRB") for t in doc))  # ("Who and when: ...": asks)
+             and not any(t.tag_ in WH_TAGS for t in doc))  # ("Who and when: ...": asks)
     return rest if ordered or short else text
 
 
@@ -534,7 +536,7 @@ def _names(doc: Any) -> tuple[str, ...]:
     out: list[str] = []
     for tok in doc:
         initialism = tok.is_upper and len(tok.text) >= 2 and tok.is_alpha
-        if tok.tag_ in ("WP", "WP$", "WDT", "WRB") or not (
+        if tok.tag_ in WH_TAGS or not (
                 tok.pos_ == "PROPN" or tok.ent_type_ in _NAME_LABELS or initialism):
             continue
         if tok.text.islower() and tok.ent_type_ not in _NAME_LABELS:

@@ -214,7 +214,6 @@ def iso_date(value: str | None) -> date | None:
         return None
 
 
-
 # --- questions about a period: "what happened between 18 March and 1 April?" -----------------------
 
 MAX_EVENTS = 8  # events an answer lists (the timeline command lists them all)
