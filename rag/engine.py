@@ -267,7 +267,7 @@ class Engine:
                 got.append(extraction)
             picks: list[Pick] = list(whole.picks)
             for pick in share_out([e.options or e.picks[:1] for e in got]):  # each part's own sentence
-                if all((pick.passage, pick.start) != (y.passage, y.start) for y in picks):
+                if all(pick.quote != y.quote for y in picks):  # (one sentence in two passages, or two copies)
                     picks.append(pick)
             if picks:
                 whole = replace(whole, picks=tuple(picks), abstain_reason=None, evidence=(),

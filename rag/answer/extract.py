@@ -158,7 +158,8 @@ class Extractive:
             c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
         if q.kind == "person" and q.slot is None:  # capitalised words are no person: the close ones' parse says
-            for c in cands[:SLOT_POOL]:
+            # (close as the answer is chosen below: by score, a sentence holding the kind preferred)
+            for c in sorted(cands, key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))[:SLOT_POOL]:
                 c.kind_ok = float(_names_a_person(q, c.quote))
                 c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
             cands.sort(key=lambda c: -c.score)
@@ -249,6 +250,13 @@ class Extractive:
         unknown = [t for t in q.terms if self._df.get(t, 0) == 0]
         known = self._corpus_initials() if unknown and self._corpus_initials else {}
         aliases = {t: frozenset(terms(known[t])) for t in unknown if t in known}
+        # another spelling of a name the passages write ("Szalai" for "Szalay") is covered where it is
+        spelled = {w: sound(w) for p in passages for w in terms(p.title + " " + p.text)
+                   if len(w) >= 5} if any(t not in aliases and len(t) >= 5 for t in unknown) else {}
+        for t in unknown:
+            like = [w for w, key in spelled.items() if t not in aliases and _sounds_like(sound(t), {key})]
+            if like:
+                aliases[t] = frozenset(like[:1])
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
         for i, p in enumerate(passages):
@@ -573,12 +581,31 @@ def _names_a_person(q: Question, sentence: str) -> bool:
     from .nlp import parse
 
     asked = set(q.entities) | _HONORIFICS
+    doc = parse(sentence)
+    # "Who wrote the virus?" is not answered by whoever comments on it ("..., said Mr Hogan"): where
+    # the question asks who did something and the sentence does not say it, a speaker is no answer.
+    action = _action(q)
+    only_speaks = action is not None and action not in {t.lemma_.lower() for t in doc}
     if any(e.label_ == "PERSON" and not {w for w in words(e.text) if len(w) > 1} <= asked  # ("United's")
-           for e in parse(sentence).ents):
+           and not (only_speaks and e.root.dep_ in ("nsubj", "nsubjpass") and e.root.head.lemma_.lower() in _STANCE_VERBS)
+           for e in doc.ents):
         return True
-    if any(fold(m.group(1)) not in asked for m in _SAYS.finditer(sentence)):
+    if not only_speaks and any(fold(m.group(1)) not in asked for m in _SAYS.finditer(sentence)):
         return True
     return any(stem(m.group().split()[-1]) not in q.terms for m in _ROLE.finditer(fold(sentence)))
+
+
+def _action(q: Question) -> str | None:
+    """The lemma of the verb a "who" question asks the doer of ("Who wrote the Bagle virus?" ->
+    write), or None where it asks who said or holds something, or who someone is."""
+    from .nlp import parse
+
+    root = next((t for t in parse(q.core or q.text) if t.dep_ == "ROOT"), None)
+    if root is None or root.pos_ != "VERB" or not any(c.lower_ == "who" and c.dep_ in ("nsubj", "nsubjpass")
+                                                      for c in root.children):
+        return None
+    lemma = root.lemma_.lower()
+    return None if lemma in _STANCE_VERBS - {"write"} or lemma in ("be", "have", "do", "get") else lemma
 
 
 def _tied(q: Question, token: Any) -> bool:

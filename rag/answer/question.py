@@ -507,8 +507,10 @@ def _without_form(text: str) -> str:
     from .nlp import parse
 
     doc = parse(lead)
+    # (parsed again with its first letter in lower case: the small model takes a capitalised first
+    # verb for a name, "Format your answer as a bullet list")
     ordered = any(t.tag_ == "VB" and t.dep_ in ("ROOT", "conj", "dep") and not any(
-        c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in doc)
+        c.dep_ in ("nsubj", "nsubjpass") for c in t.children) for t in parse(lead[:1].lower() + lead[1:]))
     short = (len([t for t in doc if not t.is_punct]) <= 3 and not any(t.pos_ == "PROPN" for t in doc)
              and not any(t.tag_ in WH_TAGS for t in doc))  # ("Who and when: ...": asks)
     return rest if ordered or short else text
