@@ -294,3 +294,31 @@ def test_an_ordinal_answers_a_question_about_a_rank_only(question: str, holds: b
     from rag.answer.extract import _has_kind
 
     assert _has_kind(analyse(question), "Scotland are listed at an all time low of 77th; Giggs wins his 50th cap.") is holds
+
+
+VIRUS = ("A new version of the Bagle virus is spreading as an e-mail attachment labelled joke. "
+         "\"It is the fastest outbreak this year,\" said Mikko Hypponen of F-Secure. "
+         "The Sasser worm was written by Sven Jaschan, a German teenager, police said.")
+
+
+@pytest.mark.parametrize(("question", "answered"), [
+    ("Who wrote the Bagle virus?", False),  # the sentence about Bagle names only someone who comments
+    ("Who wrote the Sasser worm?", True),
+    ("Who said the outbreak was the fastest this year?", True),  # a speaker answers who said it
+])
+def test_who_did_something_is_not_answered_by_someone_who_only_comments(embedder, question: str,  # type: ignore[no-untyped-def]
+                                                                         answered: bool) -> None:
+    got = Extractive({t: 1 for t in terms(VIRUS)}, 50, embedder).extract(
+        analyse(question), [Passage("v.txt", "Virus alert", None, 0, len(VIRUS), VIRUS, 1.0)], decide=False)
+    assert bool(got.picks) == answered, got
+    if not answered:
+        assert got.abstain_reason == "they do not give the person asked for"
+
+
+def test_a_misspelt_name_covers_the_passage_that_spells_it_otherwise(fleet: Extractive) -> None:
+    right = fleet.extract(analyse("What did Maria Gonzalez say about the leasing agreement?"), [fleet_passage()],
+                          decide=False)
+    misspelt = fleet.extract(analyse("What did Maria Gonzales say about the leasing agreement?"), [fleet_passage()],
+                             decide=False)
+    assert misspelt.features and right.features
+    assert misspelt.features["sentence_cover"] == right.features["sentence_cover"]

@@ -124,6 +124,7 @@ def test_a_question_about_a_change_names_the_noun_counted(question: str, noun: s
     ("No background needed, just name him: who scored the winner?", "who scored the winner?"),
     ("Reply with one number and where it comes from: how many staff were cut?", "how many staff were cut?"),
     ("Quick question: when did the strike begin?", "when did the strike begin?"),
+    ("Format your answer as a bullet list: what did the union object to?", "what did the union object to?"),
     # a lead-in that names a source, or asks, is part of the question
     ("In the Financial Times piece: who is quoted?", "In the Financial Times piece: who is quoted?"),
     ("According to the analysis: why did the bank sell?", "According to the analysis: why did the bank sell?"),
