@@ -185,6 +185,9 @@ class Extractive:
         else:
             options = [c for c in cands[:SLOT_POOL] if c is best or (
                 alternatives and c.score >= SLOT_KEEP * best.score and (q.kind not in TYPED or c.kind_ok))]
+        if q.slot is None and q.kind == "what" and _unidentified(q, best.quote):  # "tested positive for
+            return Extraction((), f"they do not say which {q.asked_noun} it was",  # a banned substance"
+                              evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
         # Answer or refuse: a model fitted on labelled questions weighs how well the chosen sentence
         # matches the question (a part of a compound question has the whole's coverage: not asked).
         features = None if part else decision_features(q, best, cands, self._embedder)
@@ -653,7 +656,8 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
             ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_role(slot, doc))
         elif slot.kind == "name":  # a place for a place noun ("which country": not NATO); else any name
             labels = _PLACE_ENTITIES if slot.word.lower() in PLACE_NOUNS else _NAME_ENTITIES
-            ok = any(e.label_ in labels and (not slot.named or _names_noun(e, slot.noun)) for e in fresh)
+            ok = any(e.label_ in labels and (not slot.named or _names_noun(e, slot.noun))
+                     and not _longer_form(e, q, slot) for e in fresh)
         elif slot.kind == "speech":
             ok = _says(doc, slot.noun)
         else:
@@ -661,6 +665,42 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         if ok:
             return i
     return None
+
+
+_INDEFINITE = frozenset(["a", "an", "another", "some", "any"])
+_SAYS_NOTHING = frozenset(["det", "amod", "advmod", "punct", "cc"])  # dependents that identify nothing
+
+
+def _unidentified(q: Question, sentence: str) -> bool:
+    """Does the sentence mention the thing a question asks to identify ("What was the banned
+    substance ...?") only as some such thing ("... testing positive for a banned substance"),
+    with nothing that says which (a name, a clause, a number, "of ...")?"""
+    from .nlp import parse
+
+    if not q.asked_noun:
+        return False
+    asked = [t for t in parse(q.core or q.text) if t.lemma_.lower() == q.asked_noun and t.pos_ == "NOUN"]
+    if not asked or not any(c.lower_ == "the" for c in asked[0].children):  # (a definite thing is asked for)
+        return False
+    mentions = [t for t in parse(sentence) if t.lemma_.lower() == q.asked_noun and t.pos_ == "NOUN"]
+    return bool(mentions) and all(
+        any(c.dep_ == "det" and c.lower_ in _INDEFINITE for c in t.children)
+        and all(c.dep_ in _SAYS_NOTHING or (c.dep_ == "compound" and c.pos_ == "NOUN") for c in t.children)
+        and t.dep_ not in ("attr", "appos") for t in mentions)  # ("nandrolone, a banned substance")
+
+
+def _longer_form(entity: Any, q: Question, slot: Slot) -> bool:
+    """Is the name a longer form of one the question gives ("Multiplex Group" for "Which contractor
+    did Multiplex replace?"), not a qualifier of the asked noun ("Which Manchester club" ->
+    "Manchester United")?"""
+    from .nlp import parse
+
+    shared = {w for w in words(entity.text) if len(w) > 2} & set(q.entities)
+    if not shared:
+        return False
+    noun = [t for t in parse(q.core or q.text) if t.pos_ == "NOUN" and stem(t.lower_) == slot.noun]
+    qualifying = {w for t in noun for c in t.subtree if c.i < t.i for w in words(c.text)}
+    return not shared & qualifying
 
 
 # Verbs by which a sentence reports what someone said or holds, beyond question.SPEECH_VERBS (lemmas).
