@@ -26,7 +26,7 @@ from .answer.conflicts import DETECTOR, ArticleText, asks_about_agreement, find,
 from .answer.extract import Extraction, Extractive, Pick, premise_conflict, share_out, with_difference
 from .answer.generate import ExtractiveGenerator, make_generator, resolve_mode
 from .answer.llm import ChatModel, make_chat_model
-from .answer.question import Question, analyse, asks_difference, clean, core_question, parts_of
+from .answer.question import Question, analyse, asks, asks_difference, clean, core_question, parts_of
 from .answer.retrieve import Filter, HybridRetriever
 from .answer.rewrite import rewrite
 from .answer.timeline import (
@@ -251,6 +251,8 @@ class Engine:
         if len(parts) > 1 and not whole.derived:
             got = []
             for (part, search_text), part_vector in parts:
+                if whole.abstain_reason and not asks(part):  # a statement the question rests on ("X died
+                    continue  # aged 64 - what illness ...?") does not answer it when the question part is not
                 # the whole question's names are asked, not answers ("... and which other country?")
                 pq = analyse(part)
                 pq = replace(pq, entities=tuple(dict.fromkeys((*pq.entities, *q.entities))))

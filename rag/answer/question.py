@@ -379,6 +379,13 @@ _DIFFERENCE = re.compile(r"\bby how (many|much)\b|\bhow (many|much) (more|fewer|
                          r"|\bdifference (between|in)\b")
 
 
+def asks(text: str) -> bool:
+    """Does the text ask (a question word, or an inverted verb first), rather than state?"""
+    from .nlp import parse
+
+    return bool(_ASKS.match(fold(text.strip()))) or any(t.tag_ in WH_TAGS for t in parse(text))
+
+
 def asks_difference(q: Question) -> str | None:
     """For a question asking by how much a count changed or differs ("By how many did the number of
     joint activities grow?", "How many more troops ...?"), the stem of the noun counted; else None."""
@@ -475,10 +482,37 @@ def core_question(text: str) -> str:
     """
     plain = " ".join(_MARKUP.sub(" ", text).split()) or text
     plain = _SPOKEN.sub(lambda m: _spelled_out(m.group()), plain)
-    sentences = [plain[s:e] for s, e in sentence_spans(plain.replace("? ", "?\n"))]
+    sentences = [_without_opener(plain[s:e]) for s, e in sentence_spans(plain.replace("? ", "?\n"))]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
-    core = asking[0] if len(asking) == 1 and len(sentences) > 1 else plain
+    core = asking[0] if len(asking) == 1 and len(sentences) > 1 else " ".join(sentences)
     return _without_form(core)
+
+
+# Words that only open a sentence in speech ("hey", "ok so", "like how many ...", "honestly what's ...").
+_DISCOURSE = frozenset(["so", "ok", "okay", "hey", "hi", "yo", "um", "uh", "er", "well", "honestly", "basically",
+                        "anyway", "anyways", "btw", "also", "and", "but", "oh", "ah", "hmm", "actually", "right",
+                        "like", "lol"])
+
+
+def _without_opener(sentence: str) -> str:
+    """The sentence after the words that only open it in speech: interjections and discourse words
+    ("hey quick one, who's the guy ...", "like how many ...", "ok so when ..."); a few words after them
+    up to a comma go too, when they hold no name and no verb ("quick one,"). "Like Serbia, which ..." stays."""
+    from .nlp import parse
+
+    doc = parse(sentence)
+    i = 0
+    while i < len(doc) - 2 and (doc[i].pos_ == "INTJ" or doc[i].lower_ in _DISCOURSE
+                                and doc[i].pos_ not in ("ADP", "VERB", "NOUN", "ADJ", "PRON")):
+        i += 1
+    if i == 0:
+        return sentence
+    comma = next((t.i for t in doc[i:i + 4] if t.text == ","), None)
+    if comma is not None and not any(t.pos_ in ("PROPN", "VERB", "AUX") for t in doc[i:comma]):
+        i = comma + 1
+    while i < len(doc) - 1 and doc[i].is_punct:
+        i += 1
+    return sentence[doc[i].idx:]
 
 
 # Question words typed without their apostrophe ("whos the editor ..."): read as written out.

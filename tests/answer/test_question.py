@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.answer.extract import _sounds_like, sound
-from rag.answer.question import analyse, names, parts_of
+from rag.answer.question import analyse, asks, core_question, names, parts_of
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -204,3 +204,21 @@ def test_a_question_asked_of_each_named_thing_is_a_part_for_each(question: str, 
 ])
 def test_chat_spellings_of_question_words_are_read_as_written_out(question: str, core: str) -> None:
     assert analyse(question).core == core
+
+
+@pytest.mark.parametrize(("message", "core"), [
+    ("hey quick one, who's the guy from that fund?", "who's the guy from that fund?"),
+    ("ok so when was it signed", "when was it signed"),
+    ("did sales ramp up? like how many stores now vs before", "did sales ramp up? how many stores now vs before"),
+    ("Like Serbia, which country signed?", "Like Serbia, which country signed?"),  # "like" that compares stays
+])
+def test_words_that_only_open_a_sentence_in_speech_are_dropped(message: str, core: str) -> None:
+    assert core_question(message) == core
+
+
+@pytest.mark.parametrize(("text", "asking"), [
+    ("on what date is it due out?", True), ("Was it signed?", True),
+    ("Nokia is trialling bus tickets paid by phone?", False),  # a statement the question rests on
+])
+def test_asks_tells_a_question_from_a_statement(text: str, asking: bool) -> None:
+    assert asks(text) == asking
