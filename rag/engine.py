@@ -204,7 +204,8 @@ class Engine:
         """A question analysed, split into its parts, embedded (whole and parts), and its passages."""
         q = analyse(text)
         # An initialism the articles only spell out ("CSTO") is searched for as they write it.
-        query = " ".join([q.core, *self._retriever.expansions(q.entities)])
+        # A name spelled otherwise than the articles do ("Blackader") is searched for as they spell it.
+        query = " ".join([q.core, *self._retriever.expansions(q.entities), *self._retriever.respellings(q.terms)])
         parts = parts_of(q.core)
         asks = [ask for ask, _ in parts] if len(parts) > 1 else []
         vector, *part_vectors = self._embedder.embed([query, *asks])  # one call for the whole and its parts

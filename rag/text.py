@@ -176,3 +176,29 @@ def initialisms(texts: Iterable[str]) -> dict[str, str]:
                 names = counts.setdefault("".join(w[0] for w in capitals).lower(), {})
                 names[name] = names.get(name, 0) + 1
     return {key: max(names, key=lambda n: names[n]) for key, names in counts.items()}
+
+
+# Spellings of one sound across transliteration conventions (German, English, French, Slavic
+# Latin scripts): Truchatschow ~ Trukhachev, Gashich ~ Gasic. Order matters (longest first).
+_TRANSLIT = (("tsch", "ch"), ("sch", "sh"), ("zh", "j"), ("kh", "h"), ("ch", "h"), ("tch", "h"), ("sh", "s"),
+             ("w", "v"), ("y", "i"), ("j", "i"), ("ck", "k"), ("c", "k"), ("q", "k"), ("ph", "f"), ("ou", "u"))
+SOUNDS_ALIKE = 0.8  # difflib ratio of two sound keys: one name (set on the seed names' variants)
+
+
+def sound(word: str) -> str:
+    """A transliteration-insensitive key of a folded word.
+
+    >>> sound("truchatschow"), sound("trukhachev")
+    ('truhahov', 'truhahev')
+    """
+    for a, b in _TRANSLIT:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def sounds_like(key: str, keys: Iterable[str]) -> bool:
+    """Is a sound key (``sound``) close to one of ``keys``: another spelling of one name?"""
+    from difflib import SequenceMatcher
+
+    return any(abs(len(k) - len(key)) <= 3 and SequenceMatcher(None, key, k).ratio() >= SOUNDS_ALIKE
+               for k in keys)

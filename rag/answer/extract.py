@@ -31,7 +31,7 @@ import numpy as np
 
 from ..embed import Embedder
 from ..records import Passage
-from ..text import fold, initialisms, sentence_spans, stem, terms, words
+from ..text import fold, initialisms, sentence_spans, sound, sounds_like, stem, terms, words
 from . import fitted
 from .injection import looks_like_instruction, mask_instructions
 from .question import PLACE_NOUNS, ROLE_NOUNS, SPEECH_VERBS, Question, Slot, qualifiers, sort_of
@@ -257,7 +257,7 @@ class Extractive:
         spelled = {w: sound(w) for p in passages for w in terms(p.title + " " + p.text)
                    if len(w) >= 5} if any(t not in aliases and len(t) >= 5 for t in unknown) else {}
         for t in unknown:
-            like = [w for w, key in spelled.items() if t not in aliases and _sounds_like(sound(t), {key})]
+            like = [w for w, key in spelled.items() if t not in aliases and sounds_like(sound(t), {key})]
             if like:
                 aliases[t] = frozenset(like[:1])
         out: list[_Cand] = []
@@ -759,7 +759,7 @@ def _says(doc: Any, name: str) -> bool:
 
 
 def _same_name(word: str, name: str) -> bool:
-    return word == name or (len(name) >= 5 and _sounds_like(sound(word), {sound(name)}))
+    return word == name or (len(name) >= 5 and sounds_like(sound(word), {sound(name)}))
 
 
 def _same_role(slot: Slot, doc: Any) -> bool:
@@ -905,29 +905,6 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 
-# Spellings of one sound across transliteration conventions (German, English, French, Slavic
-# Latin scripts): Truchatschow ~ Trukhachev, Gashich ~ Gasic. Order matters (longest first).
-_TRANSLIT = (("tsch", "ch"), ("sch", "sh"), ("zh", "j"), ("kh", "h"), ("ch", "h"), ("tch", "h"), ("sh", "s"),
-             ("w", "v"), ("y", "i"), ("j", "i"), ("ck", "k"), ("c", "k"), ("q", "k"), ("ph", "f"), ("ou", "u"))
-SOUNDS_ALIKE = 0.8  # difflib ratio of two sound keys: one name (set on the seed names' variants)
-
-
-def sound(word: str) -> str:
-    """A transliteration-insensitive key of a folded word.
-
-    >>> sound("truchatschow"), sound("trukhachev")
-    ('truhahov', 'truhahev')
-    """
-    for a, b in _TRANSLIT:
-        word = word.replace(a, b)
-    return re.sub(r"(.)\1+", r"\1", word)
-
-
-def _sounds_like(key: str, keys: set[str]) -> bool:
-    from difflib import SequenceMatcher
-
-    return any(abs(len(k) - len(key)) <= 3 and SequenceMatcher(None, key, k).ratio() >= SOUNDS_ALIKE
-               for k in keys)
 
 
 def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int],
@@ -958,7 +935,7 @@ def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, in
         initials = set(initialisms(p.title + " " + p.text for p in passages)) | set(known_initials)
         sounds = {sound(w) for w in present if len(w) >= 5}
         missing = [t for t in missing if t not in initials
-                   and not (len(t) >= 5 and _sounds_like(sound(t), sounds))]
+                   and not (len(t) >= 5 and sounds_like(sound(t), sounds))]
     if not missing:
         return None
     return ", ".join(f"“{m}”" for m in missing[:3])

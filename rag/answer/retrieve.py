@@ -26,7 +26,7 @@ from ..index.keywords import Keywords
 from ..index.store import SENTENCE_VECTORS, Store, unpack_vectors
 from ..records import Passage
 from ..settings import Retrieval
-from ..text import STEMMER, fold, initialisms, stem
+from ..text import STEMMER, fold, initialisms, sound, stem
 
 # Fusion constant and the discount for each further passage of one article, chosen on the dev
 # questions (seeds dev + questions.jsonl, 190; BBC dev, 71) from K 10/20/30/60 x 0.8/0.9/1.0:
@@ -183,6 +183,31 @@ class HybridRetriever:
         vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
         return [self.initialisms[n] for n in names if 2 <= len(n) <= 6 and stem(n) not in vocab
                 and n in self.initialisms]
+
+    def respellings(self, terms: Iterable[str]) -> list[str]:
+        """For each question term the corpus never uses, the corpus's word that sounds like it
+        ("blackader" -> "blackadd", "szalai" -> "szalay"), so the keyword search finds a name
+        spelled another way; terms without one are left out."""
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        out = []
+        for term in terms:
+            if len(term) < 5 or not term.isalpha() or term in vocab:
+                continue
+            # (only a word that sounds the same: "fighter" is not a spelling of "fight")
+            near = [w for w in self._sounds.get(sound(term), ()) if w != term]
+            if near:
+                out.append(near[0])
+        return out
+
+    @functools.cached_property
+    def _sounds(self) -> dict[str, list[str]]:
+        """The corpus's words of five letters or more by their sound key."""
+        vocab = self._bm25.vocab_dict if self._bm25 is not None else {}
+        out: dict[str, list[str]] = {}
+        for word in vocab:
+            if len(word) >= 5 and word.isalpha():
+                out.setdefault(sound(word), []).append(word)
+        return out
 
     @functools.cached_property
     def _heads(self) -> dict[str, int]:

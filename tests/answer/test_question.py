@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import _sounds_like, sound
 from rag.answer.question import analyse, asks, core_question, names, parts_of
+from rag.text import sound, sounds_like
 
 
 @pytest.mark.parametrize(("question", "expected"), [
@@ -30,7 +30,7 @@ def test_names_are_proper_nouns_entities_and_initialisms(question: str, expected
     ("szalay", "orban", False),
 ])
 def test_transliterations_of_one_name_sound_alike(a: str, b: str, alike: bool) -> None:
-    assert _sounds_like(sound(a), {sound(b)}) is alike
+    assert sounds_like(sound(a), {sound(b)}) is alike
 
 
 @pytest.mark.parametrize(("question", "slot"), [

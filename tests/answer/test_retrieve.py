@@ -52,3 +52,11 @@ def test_results_are_spread_across_articles(engine: Engine) -> None:
     # question gets more than one article; a discount strong enough for three cost gold evidence.
     passages = engine.search("military alliance in the Balkans", k=6)
     assert len({p.source for p in passages}) >= 3
+
+
+def test_a_name_spelled_as_it_sounds_is_searched_for_as_the_articles_spell_it(engine: Engine) -> None:
+    from rag.text import stem
+
+    retriever = engine._retriever
+    assert retriever.respellings([stem("szalai"), stem("bobrovnicky")]) == [stem("szalay")]  # a letter more: no
+    assert retriever.respellings([stem("fighter"), stem("szalay")]) == []  # a word of its own, a word it has
