@@ -454,6 +454,8 @@ def _role(t: Any) -> tuple[str, str]:
     node = t
     for _ in range(4):
         dep = node.dep_
+        if dep == "compound" and node.head.pos_ == "VERB" and node.i < node.head.i:  # a name the small parser
+            return "subject", _verb(node.head)  # compounds with the verb after it: "demanded the IAAF investigate"
         if dep in ("compound", "flat", "appos", "conj", "amod") and node.head.i != node.i:
             node = node.head
             continue
@@ -462,10 +464,24 @@ def _role(t: Any) -> tuple[str, str]:
             return "subject", _verb(node.head)  # "seen as a threat by Lisbon": Lisbon sees
         if dep == "pobj":
             return node.head.lower_, _verb(node.head)
-        role = {"nsubj": "subject", "nsubjpass": "object", "dobj": "object", "dative": "object",
-                "attr": "object", "poss": "owner"}.get(dep, dep)
+        role = {"nsubj": "subject", "nsubjpass": "object", "dobj": "object", "dative": "to",  # "sell Belgrade
+                "attr": "object", "poss": "owner"}.get(dep, dep)  # arms" = "sell arms to Belgrade"
+        relative = _relative_role(node)  # "Leicester, who signed White", "It was the IOC that demanded ..."
+        if relative is not None and (role not in _ROLE_PAIRS or _verb(node) == "be"):
+            return relative
         return role, _verb(node)
     return "", ""
+
+
+def _relative_role(node: Any) -> tuple[str, str] | None:
+    """The role a name plays in the relative clause on it ("Leicester, who signed ..." -> subject of sign)."""
+    for clause in node.children:
+        if clause.dep_ != "relcl":
+            continue
+        for c in clause.children:
+            if c.lower_ in ("who", "that", "which") and c.dep_ in ("nsubj", "nsubjpass"):
+                return ("subject" if c.dep_ == "nsubj" else "object"), str(clause.lemma_).lower()
+    return None
 
 
 def _verb(t: Any) -> str:
@@ -483,12 +499,17 @@ def _verb_token(t: Any) -> Any:
 
 
 def _name_roles(doc: Any) -> dict[str, tuple[str, str]]:
+    """Each name's role (its words, and the initials of a name of several: "International Olympic
+    Committee" is also "ioc")."""
     out: dict[str, tuple[str, str]] = {}
     for t in doc:
         if t.pos_ == "PROPN":
             for w in words(t.text):
                 if len(w) > 2 and w not in STOPWORDS:
                     out.setdefault(w, _role(t))
+            parts = [c for c in t.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
+            if parts and t.dep_ != "compound":
+                out.setdefault("".join(x.text[0] for x in (*parts, t)).lower(), _role(t))
     return out
 
 

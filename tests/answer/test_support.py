@@ -109,6 +109,22 @@ def test_swapped_roles_fail_and_kept_roles_pass() -> None:
     assert support.roles(parse("Eminem denied Elvis a fourth number one."), passive) is None
 
 
+@pytest.mark.parametrize(("claim", "evidence", "swapped"), [
+    # who did it in a cleft ("It was X that ..."), a name by its initials
+    ("It was the IAAF that demanded the IOC investigate the affair.",
+     "It was the International Olympic Committee who demanded the IAAF investigate the affair.", True),
+    ("It was the IOC that demanded the IAAF investigate the affair.",
+     "It was the International Olympic Committee who demanded the IAAF investigate the affair.", False),
+    # "sell Belgrade arms" gives to Belgrade, as "sell arms to Belgrade" does
+    ("Belgrade has been eager to sell Budapest its old equipment.",
+     "Budapest has been keen to sell its old equipment to Belgrade.", True),
+    ("Budapest has been eager to sell Belgrade its old equipment.",
+     "Budapest has been keen to sell its old equipment to Belgrade.", False),
+])
+def test_roles_in_relative_clauses_and_to_whom(claim: str, evidence: str, swapped: bool) -> None:
+    assert (support.roles(parse(claim), [parse(evidence)]) is not None) == swapped
+
+
 @pytest.mark.parametrize(("claim", "evidence"), [
     ("Revenue rose 2%.", "Revenue fell 2%."),
     ("A shift in policy could strengthen NATO's strong presence.", "A shift in policy could weaken NATO's strong presence."),
