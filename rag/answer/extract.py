@@ -157,6 +157,11 @@ class Extractive:
         for c in cands:
             c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
         cands.sort(key=lambda c: -c.score)
+        if q.kind == "person" or q.slot is not None or q.many:  # the close sentences are read on their parse:
+            from .nlp import parse_many  # parsed in one batch
+
+            typed = sorted(cands[:4 * SLOT_POOL], key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
+            parse_many([c.quote for c in (*cands[:SLOT_POOL], *typed[:SLOT_POOL])])
         if q.kind == "person" and q.slot is None:  # capitalised words are no person: the close ones' parse says
             # (close as the answer is chosen below: by score, a sentence holding the kind preferred)
             for c in sorted(cands, key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))[:SLOT_POOL]:

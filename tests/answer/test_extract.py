@@ -358,3 +358,16 @@ def test_a_place_the_parser_hangs_on_the_last_doer_is_where_the_verb_happened() 
 
     doc = parse("It answers a memorandum signed by Albania, Kosovo, and Croatia in Tirana.")
     assert ("sign in", "Tirana") in _placed(doc)
+
+
+def test_sentences_parsed_in_one_batch_are_parsed_as_one_by_one() -> None:
+    from rag.answer import nlp
+
+    texts = ["Serbia and Hungary signed a plan in Belgrade.", "The plan includes 79 joint activities.",
+             "Officials in Budapest praised it."]
+    alone = [[(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in nlp.pipeline()(x)] for x in texts]
+    for x in texts:
+        nlp._PARSED.pop(x, None)
+    nlp.parse_many(texts)
+    assert all(x in nlp._PARSED for x in texts)
+    assert [[(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in nlp.parse(x)] for x in texts] == alone
