@@ -484,14 +484,14 @@ def core_question(text: str) -> str:
     plain = _SPOKEN.sub(lambda m: _spelled_out(m.group()), plain)
     sentences = [_without_opener(plain[s:e]) for s, e in sentence_spans(plain.replace("? ", "?\n"))]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
-    core = asking[0] if len(asking) == 1 and len(sentences) > 1 else " ".join(sentences)
+    core = asking[0] if len(asking) == 1 and len(sentences) > 1 else " ".join(sentences) or plain
     return _without_form(core)
 
 
 # Words that only open a sentence in speech ("hey", "ok so", "like how many ...", "honestly what's ...").
 _DISCOURSE = frozenset(["so", "ok", "okay", "hey", "hi", "yo", "um", "uh", "er", "well", "honestly", "basically",
                         "anyway", "anyways", "btw", "also", "and", "but", "oh", "ah", "hmm", "actually", "right",
-                        "like", "lol"])
+                        "like", "lol", "please", "hello", "wow"])
 
 
 def _without_opener(sentence: str) -> str:
@@ -500,6 +500,9 @@ def _without_opener(sentence: str) -> str:
     up to a comma go too, when they hold no name and no verb ("quick one,"). "Like Serbia, which ..." stays."""
     from .nlp import parse
 
+    first = sentence.split(None, 1)[0] if sentence.strip() else ""
+    if first.strip(",.!:;").lower() not in _DISCOURSE:  # (most sentences do not open so: no parse)
+        return sentence
     doc = parse(sentence)
     i = 0
     while i < len(doc) - 2 and (doc[i].pos_ == "INTJ" or doc[i].lower_ in _DISCOURSE
