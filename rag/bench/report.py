@@ -52,6 +52,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         text = result["peer_text"]
         peer["wordpieces_read"] = text["wordpieces_read"]
         peer["read_share"] = round(text["wordpieces_read"] / text["wordpieces"], 4) if text["wordpieces"] else 1.0
+    found_s = sum(s["ours"].get("disagreements_s", 0.0) for s in steps)
+    ours["disagreements_s"] = found_s
     result["totals"] = {"ours": ours, "peer": peer, "floor": floor}
     o, f, p = last["ours"], last["floor"], last.get("peer")
     result["ratios"] = {
@@ -63,6 +65,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "retrieve_p95_ours_floor": _ratio(o["search"]["p95"], f["retrieve"]["p95"]),
         "retrieve_p95_ours_peer": _ratio(o["search"]["p95"], p["retrieve"]["p95"]) if p else None,
         "cold_ours_peer": _ratio(o["cold_s"], p["cold_s"]) if p else None,
+        "ingest_with_disagreements": _ratio(ours["seconds"] + found_s, ours["seconds"]),
     }
     drop = first["ours"]["seeds"]["hit_at_k"] - o["seeds"]["hit_at_k"]
     r = result["ratios"]
@@ -78,6 +81,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         ("unchanged re-ingest < 10 s (wall, incl. start-up)", round(result["reingest"]["wall_s"], 2), "< 10",
          result["reingest"]["wall_s"] < 10 and result["reingest"]["added"] == 0),
         ("seed hit@5 drop with distractors <= 0.03", round(drop, 4), "<= 0.03", drop <= 0.03),
+        ("ingestion with the disagreements found <= 1.5x ingestion alone", r["ingest_with_disagreements"], "<= 1.5",
+         (r["ingest_with_disagreements"] or 0) <= 1.5),
     ]
     if peer:
         checks.insert(1, ("ingestion faster than llama-index (documents/s, ours/peer)",
@@ -122,6 +127,9 @@ def markdown(result: dict[str, Any]) -> str:
         ("extractive answer p50 / p95, ms", f"{o['ask']['p50']:.1f} / {o['ask']['p95']:.1f}", None, None, None, None),
         ("cold start, s (ours: to first answer; peer: to first retrieval)", o["cold_s"], p and p["cold_s"], None,
          r["cold_ours_peer"], None),
+        ("disagreements: statements extracted and compared, s (all steps / last step; found)",
+         f"{t['ours']['disagreements_s']:.1f} / {o.get('disagreements_s', 0):.1f}; {o.get('disagreements', 0)}",
+         None, None, None, None),
         ("unchanged re-ingest, s (wall / in-process)",
          f"{result['reingest']['wall_s']:.1f} / {result['reingest']['seconds']:.1f}", None, None, None, None),
         ("seed hit@5 without / with distractors", f"{result['steps'][0]['ours']['seeds']['hit_at_k']:.3f} / "

@@ -132,6 +132,11 @@ def benchmark(corpus: Path, seeds: Path, order: list[str], sizes: list[int],
         else:
             engine.refresh()
         step["ours"]["open_or_refresh_s"] = time.perf_counter() - t_open
+        # Statements extracted and compared across articles (the disagreements), on first use after
+        # each ingest: all articles at the first step, then only the pairs with a new one.
+        t_found = time.perf_counter()
+        step["ours"]["disagreements"] = len(engine.disagreements())
+        step["ours"]["disagreements_s"] = time.perf_counter() - t_found
         step["documents"] = len(engine.manifest)
         ids, vectors, texts = stored_chunks(engine)
         step["chunks"] = len(texts)

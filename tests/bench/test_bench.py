@@ -94,6 +94,9 @@ def test_quick_benchmark_writes_a_sane_report(tmp_path: Path) -> None:
                       step["peer"]["retrieve"]):
             assert 0 < stats["p50"] <= stats["p95"]
     assert steps[-1]["ours"]["cold_s"] > 0 and steps[-1]["peer"]["cold_s"] > 0
+    # The disagreements are found at every step and timed: the seeds' own at the first.
+    assert steps[0]["ours"]["disagreements"] > 0 and all(s["ours"]["disagreements_s"] > 0 for s in steps)
+    assert "disagreements: statements extracted and compared" in md
     # Retrieval quality: the seed articles are found, with and without distractors.
     assert steps[0]["ours"]["seeds"]["n"] >= 30
     assert steps[0]["ours"]["seeds"]["hit_at_k"] >= 0.8
@@ -102,4 +105,4 @@ def test_quick_benchmark_writes_a_sane_report(tmp_path: Path) -> None:
     assert bbc["n"] >= 10 and 0.5 <= bbc["hit_at_k"] <= 1.0 and 0 < bbc["mrr"] <= bbc["hit_at_k"]
     assert {t["target"] for t in result["targets"]} and all(isinstance(t["met"], bool)
                                                            for t in result["targets"])
-    assert len(result["targets"]) == 9
+    assert len(result["targets"]) == 10
