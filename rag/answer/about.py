@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from ..index.files import find_byline, header_lines
 from ..records import Passage
@@ -37,7 +38,9 @@ def asks_about_article(text: str) -> tuple[str, ...]:
 
     doc = parse(text)
     # ("Halloween co-writer Debra Hill": a person's title, not a piece of writing)
-    lemmas = {t.lemma_.lower() for t in doc if not (t.dep_ == "compound" and t.head.pos_ == "PROPN")}
+    # ("the official title of the 1996 agreement", "the author of the treaty": of something else)
+    lemmas = {t.lemma_.lower() for t in doc if not (t.dep_ == "compound" and t.head.pos_ == "PROPN")
+              and not _of_another_thing(t)}
     if not (_QUOTED.search(text) or lemmas & ARTICLE_NOUNS) or lemmas & {"other", "another"}:
         return ()
     wh = {t.lower_ for t in doc if t.tag_ in WH_TAGS}
@@ -51,6 +54,17 @@ def asks_about_article(text: str) -> tuple[str, ...]:
     if wh & {"what", "which"} and lemmas & {"title", "headline"}:
         asks.append("title")
     return tuple(asks)
+
+
+def _of_another_thing(token: Any) -> bool:
+    """Is the word a title, headline or author of something that is no piece of writing ("the title
+    of the 1996 agreement"), by the parse ("of" + a noun that is not an article noun)?"""
+    if token.lemma_.lower() not in ("title", "headline", "author", "writer"):
+        return False
+    owner = [c for p in token.children if p.dep_ == "prep" and p.lower_ == "of"
+             for c in p.children if c.dep_ == "pobj"]
+    return bool(owner) and all(o.pos_ in ("NOUN", "PROPN") and o.lemma_.lower() not in ARTICLE_NOUNS
+                               for o in owner)
 
 
 def answer_about(q: Question, asks: tuple[str, ...], passages: list[Passage],

@@ -36,6 +36,8 @@ def passages(*sources: str) -> list[Passage]:
     ("Who ended the strike?", ()),  # about the events, not the article
     ("When did the article say the strike ended?", ()),
     ("The piece links to another article: who wrote that one?", ()),  # a piece it only mentions
+    ("What's the official title of the 1996 arms control agreement?", ()),  # the title of something else
+    ("What is the title of the report on the harvest?", ("title",)),
 ])
 def test_what_a_question_asks_about_an_article(question: str, asks: tuple[str, ...]) -> None:
     assert asks_about_article(question) == asks
