@@ -159,10 +159,12 @@ _CAP_RUN = re.compile(r"[A-Z][\wâ€™'-]*(?:\s+(?:(?:of|the|and|for)\s+)*[A-Z][\wâ
 
 
 def initialisms(texts: Iterable[str]) -> dict[str, str]:
-    """Initialisms of the capitalised names in ``texts``, each with its most frequent name.
+    """Initialisms of the capitalised names in ``texts`` (and of their leading words), each with its
+    most frequent name.
 
-    >>> initialisms(["the Collective Security Treaty Organisation met", "Kosovo Security Force"])
-    {'csto': 'Collective Security Treaty Organisation', 'ksf': 'Kosovo Security Force'}
+    >>> got = initialisms(["the Collective Security Treaty Organisation met", "the United Nations Security Council"])
+    >>> got["csto"], got["unsc"], got["un"]
+    ('Collective Security Treaty Organisation', 'United Nations Security Council', 'United Nations')
     """
     counts: dict[str, dict[str, int]] = {}
     for text in texts:
@@ -175,6 +177,13 @@ def initialisms(texts: Iterable[str]) -> dict[str, str]:
                 name = " ".join(split)
                 names = counts.setdefault("".join(w[0] for w in capitals).lower(), {})
                 names[name] = names.get(name, 0) + 1
+                # a name's leading words are a name too: "United Nations Security Council" -> UN
+                for j in range(2, len(split)):
+                    head = split[:j]
+                    if head[-1][0].isupper():
+                        key = "".join(w[0] for w in head if w[0].isupper()).lower()
+                        known = counts.setdefault(key, {})
+                        known[" ".join(head)] = known.get(" ".join(head), 0)  # (a full name wins a tie)
     return {key: max(names, key=lambda n: names[n]) for key, names in counts.items()}
 
 

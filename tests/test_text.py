@@ -63,3 +63,12 @@ def test_initialisms_take_each_initials_most_frequent_name() -> None:
     assert table["fa"] == "Football Association"
     assert table["ksf"] == "Kosovo Security Force"
     assert "serbia" not in table and "s" not in table
+
+
+def test_the_leading_words_of_a_name_have_an_initialism_too() -> None:
+    from rag.text import initialisms
+
+    got = initialisms(["They asked the United Nations Security Council to act."])
+    assert got["unsc"] == "United Nations Security Council" and got["un"] == "United Nations"
+    both = initialisms(["the Kosovo Security Force", "the Kosovo Security Force", "Kosovo Security officials"])
+    assert both["ksf"] == "Kosovo Security Force"

@@ -73,6 +73,7 @@ _CONTRAST = re.compile(r"^(However|Nevertheless|Nonetheless|But|Yet|Still|On the
                        r"|In contrast|By contrast|Despite)\b")
 _PRONOUN = re.compile(r"^(He|She|They|It|This|These|Those|His|Her|Their)\b")
 _YEARS = re.compile(r"\b(?:19|20)\d\d\b")
+_AGO = re.compile(r"\s*(years?|yrs?|months?|weeks?|days?|hours?)\s+ago\b", re.IGNORECASE)
 _ROLE = re.compile(r"\b(president|minister|prime minister|secretary|director|professor|general"
                    r"|leader|editor|spokes\w+|chairman|chief|ambassador|commander|chancellor|king"
                    r"|analyst|expert|official|officials|writer|author)\b")
@@ -348,8 +349,10 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
     from .nlp import parse
     from .support import number_mentions
 
-    numbers = {v for written, values, _ in number_mentions(q.core or q.text, count_one=False)
-               if not _YEAR.match(written) for v in values}
+    text = q.core or q.text
+    numbers = {v for written, values, _ in number_mentions(text, count_one=False)  # ("2 yrs ago" dates the
+               if not _YEAR.match(written) and not re.search(re.escape(written) + _AGO.pattern, text, re.IGNORECASE)
+               for v in values}  # asking: no number of the event)
     names = {w for e in q.entities for w in words(e)}
     claim = parse(q.core or q.text)
     return ((numbers and (_wrong_number(claim, numbers, names, passages) or _wrong_count(claim, names, passages)))

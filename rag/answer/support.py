@@ -584,7 +584,9 @@ _PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 
 def opposites(claim_doc: Any, evidence_docs: Sequence[Any]) -> str | None:
     """The claim's word that is the opposite of a word the evidence has in its place; None if none."""
-    claim_words = [w for t in claim_doc if t.is_alpha for w in {t.lemma_.lower(), t.lower_}]
+    # (a word a question asks the degree of says nothing: "how bad did Ireland lose?")
+    claim_words = [w for t in claim_doc if t.is_alpha and not (t.i and claim_doc[t.i - 1].lower_ == "how")
+                   for w in {t.lemma_.lower(), t.lower_}]
     ev_words = [w for d in evidence_docs for t in d if t.is_alpha for w in {t.lemma_.lower(), t.lower_}]
     claim, ev = set(claim_words), set(ev_words)
     new, gone = claim - ev, ev - claim

@@ -147,3 +147,9 @@ def test_the_same_direction_in_other_words_passes(claim: str, evidence: str) -> 
 def test_coverage_counts_an_initialism_as_its_words() -> None:
     assert support.covered("Hungary joined the North Atlantic Treaty Organization.", "Hungary joined NATO.") == 1.0
     assert support.covered("Hungary joined the European Union.", "Hungary joined NATO.") <= 0.5
+
+
+def test_a_word_a_question_asks_the_degree_of_is_no_claim() -> None:
+    evidence = [parse("Ireland were beaten 42-6 by England, a bad defeat.")]
+    assert support.opposites(parse("How good was the Irish performance against England?"), evidence) is None
+    assert support.opposites(parse("Ireland put in a good performance against England."), evidence) is not None
