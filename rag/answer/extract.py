@@ -445,10 +445,6 @@ def _placed(doc: Any) -> list[tuple[str, str]]:
         if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "to", "from") and (
                 t.ent_type_ in _PLACE_LABELS or t.pos_ == "PROPN" and t.text[:1].isupper()):
             verb = t.head.head
-            while verb.dep_ == "conj" and verb.pos_ == "PROPN":  # "signed by Albania, Kosovo, and Croatia in
-                verb = verb.head  # Tirana": the small parser hangs the place on the last of the doers
-            if verb.dep_ == "pobj" and verb.head.dep_ == "agent":
-                verb = verb.head.head
             if verb.pos_ == "NOUN" and verb.dep_ in ("dobj", "nsubjpass"):  # "sign the accord in Athens"
                 verb = verb.head
             if verb.pos_ == "VERB" and not any(c.dep_ == "conj" for c in t.children) and not any(

@@ -352,14 +352,6 @@ def test_a_longer_form_of_a_name_the_question_gives_is_no_answer_to_which() -> N
     assert first_filling(club, ["Ronaldo joined Manchester United in 2003."]) == 0
 
 
-def test_a_place_the_parser_hangs_on_the_last_doer_is_where_the_verb_happened() -> None:
-    from rag.answer.extract import _placed
-    from rag.answer.nlp import parse
-
-    doc = parse("It answers a memorandum signed by Albania, Kosovo, and Croatia in Tirana.")
-    assert ("sign in", "Tirana") in _placed(doc)
-
-
 def test_sentences_parsed_in_one_batch_are_parsed_as_one_by_one() -> None:
     from rag.answer import nlp
 
