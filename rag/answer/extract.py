@@ -260,12 +260,12 @@ class Extractive:
         known = self._corpus_initials() if unknown and self._corpus_initials else {}
         aliases = {t: frozenset(terms(known[t])) for t in unknown if t in known}
         # another spelling of a name the passages write ("Szalai" for "Szalay") is covered where it is
-        spelled = {w: sound(w) for p in passages for w in terms(p.title + " " + p.text)
-                   if len(w) >= 5} if any(t not in aliases and len(t) >= 5 for t in unknown) else {}
-        for t in unknown:
-            like = [w for w, key in spelled.items() if t not in aliases and sounds_like(sound(t), {key})]
-            if like:
-                aliases[t] = frozenset(like[:1])
+        respell = [t for t in unknown if t not in aliases and len(t) >= 5]
+        spelled = {w: sound(w) for p in passages for w in terms(p.title + " " + p.text) if len(w) >= 5} if respell else {}
+        for t in respell:
+            like = next((w for w, key in spelled.items() if sounds_like(sound(t), {key})), None)
+            if like is not None:
+                aliases[t] = frozenset([like])
         out: list[_Cand] = []
         seen: set[tuple[str, int]] = set()
         for i, p in enumerate(passages):
@@ -905,10 +905,6 @@ def _shape(sentence: str, q: Question) -> float:
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / max(1, len(a | b))
-
-
-
-
 
 
 def _missing_names(q: Question, passages: list[Passage], corpus: Mapping[str, int],
