@@ -661,8 +661,7 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
             ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (
                 _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
-            ok = (any(e.label_ == "PERSON" for e in fresh) or _named_in_role(doc, asked)) and (
-                not slot.noun or _same_role(slot, doc))
+            ok = any(e.label_ == "PERSON" for e in fresh) and (not slot.noun or _same_role(slot, doc))
         elif slot.kind == "name":  # a place for a place noun ("which country": not NATO); else any name
             labels = _PLACE_ENTITIES if slot.word.lower() in PLACE_NOUNS else _NAME_ENTITIES
             ok = any(e.label_ in labels and (not slot.named or _names_noun(e, slot.noun))
@@ -674,13 +673,6 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         if ok:
             return i
     return None
-
-
-def _named_in_role(doc: Any, asked: set[str]) -> bool:
-    """Does the sentence give someone's name with their role beside it ("Milan Knežević, leader of
-    the ... Party"), whatever the small model's entity label ("Milan" may be the city)?"""
-    return any(t.pos_ == "PROPN" and fold(t.text) not in asked and any(
-        c.dep_ == "appos" and c.lemma_.lower() in ROLE_NOUNS for c in t.children) for t in doc)
 
 
 _INDEFINITE = frozenset(["a", "an", "another", "some", "any"])
@@ -787,14 +779,8 @@ def _same_role(slot: Slot, doc: Any) -> bool:
 
 
 def _agree(asked: tuple[str, ...], found: tuple[str, ...]) -> bool:
-    """Qualifiers agree unless both sides give some of one kind (places and peoples, organisations,
-    persons: ``question.qualifiers``) and none of that kind is shared."""
-    for kind in ("o:", "n:", ""):
-        a = {k for k in asked if k.startswith(kind) and (kind or k[1:2] != ":")}
-        f = {k for k in found if k.startswith(kind) and (kind or k[1:2] != ":")}
-        if a and f and not a & f:
-            return False
-    return True
+    """Qualifiers agree unless both sides give some and none is shared."""
+    return not asked or not found or bool(set(asked) & set(found))
 
 
 def _names_noun(entity: Any, noun: str) -> bool:

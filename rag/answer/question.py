@@ -432,9 +432,7 @@ def asks_many(doc: Any) -> bool:
 
 def qualifiers(noun: Any) -> tuple[str, ...]:
     """Named entities that qualify a parsed noun, as 5-letter keys of their folded words: "the
-    Croatian defence minister", "Croatia's minister", "the minister of Croatia" -> ("croat",); an
-    organisation's key is marked "o:", a person's "n:" (a party is no nationality: "the Montenegrin
-    party leader" is "leader of the Democratic People's Party")."""
+    Croatian defence minister", "Croatia's minister", "the minister of Croatia" -> ("croat",)."""
     out = []
     for child in noun.children:
         if child.dep_ == "prep" and child.lower_ in ("of", "from", "for"):
@@ -443,7 +441,7 @@ def qualifiers(noun: Any) -> tuple[str, ...]:
             continue
         for t in (child, *(c for c in child.children if c.dep_ == "conj")):  # "from Serbia and Hungary"
             if t.ent_type_ in ("NORP", "GPE", "ORG", "LOC", "PERSON"):
-                out.append({"ORG": "o:", "PERSON": "n:"}.get(t.ent_type_, "") + fold(t.text)[:5])
+                out.append(fold(t.text)[:5])
     return tuple(dict.fromkeys(out))
 
 

@@ -363,22 +363,3 @@ def test_sentences_parsed_in_one_batch_are_parsed_as_one_by_one() -> None:
     nlp.parse_many(texts)
     assert all(x in nlp._PARSED for x in texts)
     assert [[(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in nlp.parse(x)] for x in texts] == alone
-
-
-def test_a_role_is_filled_by_a_name_beside_it_and_a_party_is_no_nationality() -> None:
-    from rag.answer.extract import first_filling
-
-    q = analyse("Which Montenegrin party leader said the pact threatens Montenegro?")
-    sentence = ("Montenegro is agitated: according to Milan Knežević, leader of the pro-Serbian Democratic "
-                "People's Party, the pact threatens Montenegro.")  # "Milan" is tagged a city by the small model
-    assert first_filling(q, [sentence]) == 0
-    minister = analyse("What is the name of the Croatian defence minister?")
-    assert first_filling(minister, ["Kosovo's Defence Minister Ejup Maqedonci signed it."]) is None
-
-
-def test_qualifiers_disagree_only_within_one_kind() -> None:
-    from rag.answer.extract import _agree
-
-    assert not _agree(("croat",), ("kosov",))  # two nationalities
-    assert _agree(("monte",), ("o:democ",))  # a nationality and a party
-    assert not _agree(("o:democ",), ("o:socia",))  # two parties
