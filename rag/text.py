@@ -181,9 +181,8 @@ def initialisms(texts: Iterable[str]) -> dict[str, str]:
                 for j in range(2, len(split)):
                     head = split[:j]
                     if head[-1][0].isupper():
-                        key = "".join(w[0] for w in head if w[0].isupper()).lower()
-                        known = counts.setdefault(key, {})
-                        known[" ".join(head)] = known.get(" ".join(head), 0)  # (a full name wins a tie)
+                        known = counts.setdefault("".join(w[0] for w in head if w[0].isupper()).lower(), {})
+                        known.setdefault(" ".join(head), 0)  # (counted 0: a full name of those initials wins)
     return {key: max(names, key=lambda n: names[n]) for key, names in counts.items()}
 
 

@@ -161,16 +161,16 @@ class Extractive:
         if q.kind == "person" or q.slot is not None or q.many:  # the close sentences are read on their parse:
             from .nlp import parse_many  # parsed in one batch
 
-            typed = sorted(cands[:4 * SLOT_POOL], key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
+            typed = sorted(cands[:4 * SLOT_POOL], key=_kind_preferred)
             parse_many([c.quote for c in (*cands[:SLOT_POOL], *typed[:SLOT_POOL])])
         if q.kind == "person" and q.slot is None:  # capitalised words are no person: the close ones' parse says
             # (close as the answer is chosen below: by score, a sentence holding the kind preferred)
-            for c in sorted(cands, key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))[:SLOT_POOL]:
+            for c in sorted(cands, key=_kind_preferred)[:SLOT_POOL]:
                 c.kind_ok = float(_names_a_person(q, c.quote))
                 c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
             cands.sort(key=lambda c: -c.score)
         if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
-            cands.sort(key=lambda c: -(c.score * (1.0 if c.kind_ok else 0.75)))
+            cands.sort(key=_kind_preferred)
         best = cands[0]
         if self.debug:
             self.last = cands
@@ -350,13 +350,17 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
     from .support import number_mentions
 
     text = q.core or q.text
-    numbers = {v for written, values, _ in number_mentions(text, count_one=False)  # ("2 yrs ago" dates the
-               if not _YEAR.match(written) and not re.search(re.escape(written) + _AGO.pattern, text, re.IGNORECASE)
-               for v in values}  # asking: no number of the event)
+    numbers = {v for written, values, _ in number_mentions(text, count_one=False)
+               if not _YEAR.match(written) and not _ago(written, text) for v in values}
     names = {w for e in q.entities for w in words(e)}
     claim = parse(q.core or q.text)
     return ((numbers and (_wrong_number(claim, numbers, names, passages) or _wrong_count(claim, names, passages)))
             or _wrong_name(claim, names, passages))
+
+
+def _ago(written: str, text: str) -> bool:
+    """Does the number only date the asking ("2 yrs ago"), rather than count something of the event?"""
+    return bool(re.search(re.escape(written) + _AGO.pattern, text, re.IGNORECASE))
 
 
 def _counts(doc: Any) -> list[tuple[str, frozenset[float], str]]:
@@ -535,6 +539,11 @@ def answer_probability(features: Mapping[str, float]) -> float:
     """The fitted logistic model's probability that the chosen sentence answers the question."""
     z = fitted.DECISION_BIAS + sum(w * features[name] for name, w in fitted.DECISION_WEIGHTS.items())
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def _kind_preferred(c: _Cand) -> float:
+    """Sort key: by score, a sentence holding the kind of answer asked for preferred."""
+    return -(c.score * (1.0 if c.kind_ok else 0.75))
 
 
 def _evidence(c: _Cand) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.extract import Extractive, Pick, share_out
+from rag.answer.extract import Extraction, Extractive, Pick, share_out
 from rag.answer.question import analyse
 from rag.records import Passage
 from rag.text import terms
@@ -296,6 +296,12 @@ def test_an_ordinal_answers_a_question_about_a_rank_only(question: str, holds: b
     assert _has_kind(analyse(question), "Scotland are listed at an all time low of 77th; Giggs wins his 50th cap.") is holds
 
 
+def extract_from(text: str, question: str, embedder) -> Extraction:  # type: ignore[no-untyped-def]
+    """The answerer's choice for ``question`` from one passage holding all of ``text`` (no answer/refuse model)."""
+    passage = Passage("t.txt", "Title", None, 0, len(text), text, 1.0)
+    return Extractive({t: 1 for t in terms(text)}, 50, embedder).extract(analyse(question), [passage], decide=False)
+
+
 VIRUS = ("A new version of the Bagle virus is spreading as an e-mail attachment labelled joke. "
          "\"It is the fastest outbreak this year,\" said Mikko Hypponen of F-Secure. "
          "The Sasser worm was written by Sven Jaschan, a German teenager, police said.")
@@ -308,8 +314,7 @@ VIRUS = ("A new version of the Bagle virus is spreading as an e-mail attachment 
 ])
 def test_who_did_something_is_not_answered_by_someone_who_only_comments(embedder, question: str,  # type: ignore[no-untyped-def]
                                                                          answered: bool) -> None:
-    got = Extractive({t: 1 for t in terms(VIRUS)}, 50, embedder).extract(
-        analyse(question), [Passage("v.txt", "Virus alert", None, 0, len(VIRUS), VIRUS, 1.0)], decide=False)
+    got = extract_from(VIRUS, question, embedder)
     assert bool(got.picks) == answered, got
     if not answered:
         assert got.abstain_reason == "they do not give the person asked for"
@@ -335,8 +340,7 @@ DOPING = ("Stefan Koubek says he has been banned for three months after testing 
 ])
 def test_a_thing_mentioned_only_as_some_such_thing_is_not_identified(embedder, question: str,  # type: ignore[no-untyped-def]
                                                                      answered: bool) -> None:
-    got = Extractive({t: 1 for t in terms(DOPING)}, 50, embedder).extract(
-        analyse(question), [Passage("d.txt", "Doping", None, 0, len(DOPING), DOPING, 1.0)], decide=False)
+    got = extract_from(DOPING, question, embedder)
     assert bool(got.picks) == answered, got
     if not answered:
         assert got.abstain_reason == "they do not say which substance it was" and got.evidence
