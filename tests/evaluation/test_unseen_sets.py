@@ -43,7 +43,8 @@ def test_sizes_and_parts_are_disjoint() -> None:
         dev = {r["id"] for r in load(f"{name}_dev.jsonl")}
         sealed = {r["id"] for r in load(f"{name}_sealed.jsonl")}
         assert not dev & sealed and len(dev | sealed) >= least, name
-        assert abs(len(dev) - len(sealed)) <= 0.1 * (len(dev) + len(sealed)), name
+        # split evenly once; batches read in full before a split (eval/sets/README.md) go to dev only
+        assert len(sealed) >= len(dev | sealed) / 3, name
 
 
 def test_a_claim_family_is_never_split() -> None:
