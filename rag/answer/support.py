@@ -65,6 +65,7 @@ _DIGITS = re.compile(r"(?<![\w.])[$£€]?\s*(\d+(?:,\d{3})+|\d+(?:\.\d+)?)(?:\s
                      r"(s\b)?", re.IGNORECASE)
 _NUMBER_WORD = "|".join(sorted(list(_WORD_VALUE) + ["hundred", "thousand", "million", "billion", "a"],
                                key=len, reverse=True))
+_AND_A_HALF = re.compile(rf"\b(\d+|(?:{_NUMBER_WORD})(?:[\s-]+(?:{_NUMBER_WORD}))*)\s+and\s+a\s+half\b", re.IGNORECASE)
 _WORDS_NUMBER = re.compile(rf"\b(?:{_NUMBER_WORD})(?:[\s-]+(?:and\s+)?(?:{_NUMBER_WORD}))*\b", re.IGNORECASE)
 # Quantities a corruption changes ("certain members" -> "most members"); "some" and "several" are
 # too vague to hold a claim to.
@@ -86,7 +87,14 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
     number in ``text``. "$443m" stands for 443 and 443,000,000; "1990s" for 1990 and 90."""
     out: list[tuple[str, frozenset[float], int]] = []
     taken: list[tuple[int, int]] = []
+    for m in _AND_A_HALF.finditer(text):  # "three and a half per cent" = 3.5%
+        whole = _word_value(m.group(1)) if not m.group(1)[0].isdigit() else float(m.group(1))
+        if whole is not None:
+            out.append((m.group(), frozenset({_round(whole + 0.5)}), _bound(text, m.start())))
+            taken.append(m.span())
     for m in _DIGITS.finditer(text):
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
         raw = float(m.group(1).replace(",", ""))
         values = {raw}
         scale = (m.group(3) or "").lower()
@@ -97,6 +105,8 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
         out.append((m.group().strip(), frozenset(_round(v) for v in values), _bound(text, m.start())))
         taken.append(m.span())
     for m in _FRACTION.finditer(text):  # "a fifth of" = 20%, "two-thirds" = 66.7%, "half" = 50%
+        if any(s < m.end() and m.start() < e for s, e in taken):
+            continue
         count = _word_value(m.group(1) or m.group(3) or "one") or 1.0
         share = count / _FRACTIONS[(m.group(2) or m.group(4) or m.group(5)).lower().rstrip("s")]
         out.append((m.group(), frozenset({_round(share), _round(100 * share), float(round(100 * share))}), 0))
@@ -120,19 +130,22 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
 
 def _word_value(phrase: str) -> float | None:
     """"twenty-seven" -> 27, "seven thousand" -> 7000, "a million" -> 1e6; None for a lone "a"."""
-    total, current, seen = 0.0, 0.0, False
+    total, current, seen, a_alone = 0.0, 0.0, False, False
     for w in re.split(r"[\s-]+", phrase.lower()):
         if w == "and":
             continue
-        if w == "a":
-            current = max(current, 1)
+        if w == "a":  # "a million" = 1e6; "a four-month ban" is four
+            current = max(current, 1) if not seen else current
+            a_alone = not seen
             continue
         if w in _WORD_VALUE:
+            if a_alone:
+                current, a_alone = current - 1, False
             current += _WORD_VALUE[w]
             seen = True
         elif w in _SCALE:
             current = max(current, 1) * _SCALE[w]
-            seen = True
+            seen, a_alone = True, False
             if _SCALE[w] >= 1000:
                 total, current = total + current, 0.0
     return total + current if seen else None
@@ -516,23 +529,52 @@ def _name_roles(doc: Any) -> dict[str, tuple[str, str]]:
 def roles(claim_doc: Any, evidence_docs: Sequence[Any]) -> str | None:
     """Why the claim swaps the roles of two names (who did what to whom, from where to where);
     None when it does not. A swap: each name has the other's role, or one has the other's role
-    for the very same verb while the other took the first one's kind of role."""
+    for the very same verb while the other took the first one's kind of role, or one acts on the
+    other the other way round with another verb (not a converse), or a name's "from" is "to"."""
     claim = _name_roles(claim_doc)
     for d in evidence_docs:
         ev = _name_roles(d)
         shared = [(w, claim[w], ev[w]) for w in claim if w in ev and claim[w] != ev[w]]
+        for a, ca, ea in shared:  # "moved to Red Star from Rangers" for "joined Rangers from Red Star"
+            if {ca[0], ea[0]} == {"from", "to"}:
+                return f"the sentence has “{a}” {ca[0]} where the cited sentences have it {ea[0]}"
         for i, (a, ca, ea) in enumerate(shared):
             for b, cb, eb in shared[i + 1:]:
                 if not {ca[0], cb[0], ea[0], eb[0]} & _ROLE_PAIRS or ca[0] == cb[0] == ea[0] == eb[0] == "":
                     continue
                 swapped = ca[0] == eb[0] and cb[0] == ea[0] and ca[0] != cb[0]
                 same_verb = (cb == ea and ca[0] == eb[0]) or (ca == eb and cb[0] == ea[0])
-                if swapped or (same_verb and ca[1] != cb[1]):
+                if swapped or (same_verb and ca[1] != cb[1]) or _reversed(ca, cb, ea, eb):
                     return f"the sentence swaps the roles of “{a}” and “{b}”"
     return None
 
 
 _ROLE_PAIRS = frozenset({"subject", "object", "from", "to", "by", "against", "owner"})
+# Arguments that do not say who acts on whom: "A signed a pact with B" = "B signed it with A".
+_SYMMETRIC = frozenset({"with", "between", "and", "like", "as", "compound", "conj", "appos", "ROOT", "", "owner"})
+# Verbs that say one event from the other side ("A sold it to B" = "B bought it from A"): general English.
+CONVERSES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
+    (frozenset(a.split()), frozenset(b.split())) for a, b in (
+        ("buy purchase acquire take", "sell offload"), ("receive get gain", "give send pay"), ("borrow", "lend"),
+        ("beat defeat win", "lose"), ("employ hire sign recruit", "join"), ("teach", "learn"), ("host", "visit"),
+    ))
+
+
+def _converse(verb: str, other: str) -> bool:
+    """Whether two verbs tell one event from opposite sides."""
+    return any((verb in a and other in b) or (verb in b and other in a) for a, b in CONVERSES)
+
+
+def _reversed(ca: tuple[str, str], cb: tuple[str, str], ea: tuple[str, str], eb: tuple[str, str]) -> bool:
+    """Who acts on whom is reversed across different verbs of one clause each: the claim has A act
+    on B ("Wembley owns 22% of BLB"), the evidence B on A ("BLB holds a 22% stake in Wembley"),
+    and the two verbs are not converses ("A sold to B" = "B bought from A")."""
+    def direction(x: tuple[str, str], y: tuple[str, str]) -> int:  # +1: x acts on y, -1: y on x, 0: neither
+        if x[1] != y[1] or x[0] in _SYMMETRIC or y[0] in _SYMMETRIC or x[0] == y[0]:
+            return 0
+        return 1 if x[0] == "subject" else -1 if y[0] == "subject" else 0
+    claim, evidence = direction(ca, cb), direction(ea, eb)
+    return claim * evidence == -1 and ca[1] != ea[1] and not _converse(ca[1], ea[1])
 
 
 # --- opposites ---------------------------------------------------------------------------------
