@@ -251,10 +251,33 @@ def analyse(text: str) -> Question:
     slot = slot_of(doc)
     if slot is not None and slot.kind == "person" and kind == "what":  # "which academic ...?"
         kind, kinds = "person", ("person",)
+    if kind in ("count", "what") and _asks_money(doc):  # "how much are Spurs paying", "what weekly wage"
+        kinds = ("money", *(k for k in kinds if k not in ("count", "what")))
+        kind = "money"
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
                     focus=focus, kinds=kinds or (kind,), core=core, slot=slot,
                     many=asks_many(doc), asked_noun=asked_noun(doc))
+
+
+# Sums of money, by lemma (general English): "how much" with one of the verbs, or "what/which" asking one of the nouns.
+MONEY_VERBS = frozenset(["pay", "cost", "spend", "invest", "fund", "charge", "earn", "sell", "buy", "sue", "owe",
+                         "fine", "offer", "bid", "raise", "save", "award", "fetch", "borrow", "lend", "donate"])
+MONEY_NOUNS = frozenset(["price", "cost", "fee", "wage", "salary", "pay", "value", "worth", "budget", "fine", "bonus",
+                         "compensation", "payout", "payment", "investment", "fortune", "revenue", "profit", "income"])
+
+
+def _asks_money(doc: Any) -> bool:
+    """Whether a parsed question asks for a sum of money: "how much" with a verb of paying or
+    costing, "what is X worth", or "what/which" asking a money noun ("what weekly wage")."""
+    low = [t.lower_ for t in doc]
+    lemmas = {t.lemma_.lower() for t in doc}
+    if any(a == "how" and b == "much" for a, b in zip(low, low[1:])):
+        return bool(lemmas & MONEY_VERBS) or "worth" in low
+    if not {"what", "which"} & set(low):
+        return False
+    noun = asked_noun(doc)
+    return "worth" in low or (noun is not None and noun in MONEY_NOUNS)
 
 
 # Nouns naming a person's role: "the name of the <role>" asks for a person's name.

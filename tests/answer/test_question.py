@@ -101,6 +101,10 @@ def test_a_question_asking_for_several_answers_is_marked(question: str, many: bo
     ("how much is she suing the insurers for??", "money"),
     ("How much is the new contract worth?", "money"),
     ("How much did prices rise?", "count"),  # an amount, not money
+    ("how much are spurs paying for the striker?", "money"),  # the verb by its lemma, in any form
+    ("What's the deal worth?", "money"),
+    ("What weekly wage is he on?", "money"),  # a noun of money asked for
+    ("What weekly schedule is he on?", "what"),
 ])
 def test_how_much_asks_for_money_when_the_verb_deals_in_it(question: str, kind: str) -> None:
     assert analyse(question).kind == kind
