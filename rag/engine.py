@@ -221,6 +221,12 @@ class Engine:
         q, _, vector, _, passages = self._retrieve(clean(question, self.settings.max_question_chars), None, None)
         return q, passages, self._extractive.extract(q, passages, vector, decide=False)
 
+    def sentence_features(self, question: str) -> tuple[list[Passage], list[tuple[int, int, int, tuple[float, ...]]]]:
+        """The retrieved passages and the ranking features of every sentence the extractive
+        answerer weighs for ``question`` (``python -m rag.evaluation.fit --ranker`` reads them)."""
+        q, _, vector, _, passages = self._retrieve(clean(question, self.settings.max_question_chars), None, None)
+        return passages, self._extractive.sentence_features(q, passages, vector)
+
     def _extract(self, q: Question, passages: list[Passage], vector: np.ndarray,
                  parts: Sequence[tuple[tuple[str, str], np.ndarray]] = (),
                  search: Callable[[str, np.ndarray], list[Passage]] | None = None) -> Answer:

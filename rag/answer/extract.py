@@ -47,6 +47,7 @@ CONTEXT_SIM_SHIFT = 0.083
 # For each passage: one row per ``sentence_spans(passage.text)`` (zeros: none stored), or None.
 SentenceVectors = Callable[[list[Passage]], "list[np.ndarray | None]"]
 KEEP_RATIO = 0.8  # further sentences must score at least this share of the best
+RANK_DISCOUNT = 0.02  # a sentence's score falls by this share per place its passage is ranked lower
 TYPED = ("count", "money", "date", "duration", "person", "place")
 
 # "may" is a month only next to a day or year number ("1 May", "May 2025"), not the verb.
@@ -63,8 +64,8 @@ _COUNT = re.compile(rf"(?<!the )\b(\d[\d,.]*%?|{_NUMBER_WORDS})\b")
 _ORDINAL = re.compile(r"\b\d+(st|nd|rd|th)\b")  # "77th": a count only where a rank is asked for
 _RANKED = re.compile(r"\bhow (low|high)\b|\b(rank|ranked|ranking|rankings|position|place|seed|seeded)\b")
 # ("m" and "bn" only after a number: "I'm" holds no amount)
-_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(m\b|bn\b)|\b(euros?|dollars?|pounds?|forints?|dinars?"
-                    r"|leks?|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp)\b")
+_MONEY = re.compile(r"[$€£¥]\s?\d|\d\s?(m\b|bn\b)|\d+p\b|\b(euros?|dollars?|pounds?|forints?|dinars?"
+                    r"|leks?|kunas?|francs?|yen|yuan|roubles?|rubles?|usd|eur|gbp|pence|cents?)\b")
 _YEAR = re.compile(r"^(19|20)\d\d$")
 _DURATION = re.compile(rf"\b(\d[\d,.]*|{_NUMBER_WORDS}|a|an|several|few|many)[\s-]+(\w+[\s-]+)?(years?|months?|weeks?"
                        r"|days?|hours?|minutes?|decades?|centur(y|ies))\b|\bsince\b.*\b((19|20)\d\d|"
@@ -156,7 +157,7 @@ class Extractive:
             return Extraction((), "the retrieved passages hold no sentences")
         self._add_similarity(q, passages, cands, vector, exact_sims=0 if part else EXACT_SIMS)
         for c in cands:
-            c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
+            c.score = _score(c, q)
         cands.sort(key=lambda c: -c.score)
         if q.kind == "person" or q.slot is not None or q.many:  # the close sentences are read on their parse:
             from .nlp import parse_many  # parsed in one batch
@@ -167,24 +168,28 @@ class Extractive:
             # (close as the answer is chosen below: by score, a sentence holding the kind preferred)
             for c in sorted(cands, key=_kind_preferred)[:SLOT_POOL]:
                 c.kind_ok = float(_names_a_person(q, c.quote))
-                c.score = _evidence(c) * _shape(c.quote, q) * (1.0 - 0.02 * c.passage)
+                c.score = _score(c, q)
             cands.sort(key=lambda c: -c.score)
         if q.kind in TYPED:  # lead with a sentence that holds what was asked for, if one is close
             cands.sort(key=_kind_preferred)
         best = cands[0]
         if self.debug:
             self.last = cands
+        if _asks_for_value(q) and (hidden := _withholding(q, [best], strict=True)):  # "the mystery investor"
+            return hidden
         if q.kind in TYPED and not best.kind_ok and q.slot is None:  # (a slot is checked on the parse below)
-            return Extraction((), f"they do not give the {_WANTED[q.kind]} asked for",  # the topic is there
-                              evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
+            return _withholding(q, cands[:SLOT_POOL]) or Extraction(  # "no financial details were revealed"
+                (), f"they do not give the {_WANTED[q.kind]} asked for",  # the topic is there
+                evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
         if q.slot is not None:  # the question says exactly what the answer must hold
             top = [c for c in cands[:SLOT_POOL] if c.score >= SLOT_KEEP * best.score]
             read = _with_attribution(top, cands) if q.slot.kind == "speech" else {}
             filled = first_filling(q, [read.get(id(c), c.quote) for c in top], self._embedder)
             if filled is None:  # the topic is there, the asked-for detail is not
                 wanted = f"what {q.slot.word} said" if q.slot.kind == "speech" else _SLOT_WANTED[q.slot.kind]
-                return Extraction((), f"they do not give {wanted}",
-                                  evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
+                return (_withholding(q, top) if q.slot.kind != "speech" else None) or Extraction(
+                    (), f"they do not give {wanted}",
+                    evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
             best = top[filled]
             options = [c for c in top[filled:] if c is best or (
                 alternatives and first_filling(q, [read.get(id(c), c.quote)], self._embedder) == 0)]
@@ -248,6 +253,16 @@ class Extractive:
                           options=tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in options))
 
     debug = False
+
+    def sentence_features(self, q: Question, passages: list[Passage],
+                          vector: np.ndarray | None = None) -> list[tuple[int, int, int, tuple[float, ...]]]:
+        """(passage, start, end, features) of every sentence the answerer weighs for ``q``: the
+        values of ``fitted.SENTENCE_FEATURES``, each times the sentence's discount, as its score
+        multiplies them (``python -m rag.evaluation.fit --ranker`` fits the weights on these)."""
+        passages = mask_instructions(passages)
+        cands = self._candidates(q, passages)
+        self._add_similarity(q, passages, cands, vector)
+        return [(c.passage, c.start, c.end, tuple(v * _discount(c, q) for v in _rank_values(c))) for c in cands]
 
     def _candidates(self, q: Question, passages: list[Passage]) -> list[_Cand]:
         """Every distinct sentence of the passages, with its lexical features."""
@@ -547,9 +562,23 @@ def _kind_preferred(c: _Cand) -> float:
 
 
 def _evidence(c: _Cand) -> float:
-    """A sentence's evidence: coverage of the question (sentence, passage), similarity, and
-    holding the kind of answer asked for."""
-    return 0.35 * c.sent_cov + 0.15 * c.ctx_cov + 0.35 * c.sim + 0.15 * c.kind_ok + 0.15 * c.slot
+    """A sentence's evidence: coverage of the question (sentence, passage), similarity, holding
+    the kind of answer asked for, and a count of the counted noun; weights fitted (``fitted.py``)."""
+    return sum(fitted.SENTENCE_WEIGHTS[name] * v for name, v in zip(fitted.SENTENCE_FEATURES, _rank_values(c)))
+
+
+def _rank_values(c: _Cand) -> tuple[float, ...]:
+    """The ranking features of ``fitted.SENTENCE_FEATURES``, in that order."""
+    return c.sent_cov, c.ctx_cov, c.sim, c.kind_ok, c.slot
+
+
+def _discount(c: _Cand, q: Question) -> float:
+    """Headings, questions, fragments, other years, and later passages count for less."""
+    return _shape(c.quote, q) * (1.0 - RANK_DISCOUNT * c.passage)
+
+
+def _score(c: _Cand, q: Question) -> float:
+    return _evidence(c) * _discount(c, q)
 
 
 @dataclass
@@ -606,6 +635,10 @@ def _names_a_person(q: Question, sentence: str) -> bool:
     # the question asks who did something and the sentence does not say it, a speaker is no answer.
     action = _action(q)
     only_speaks = action is not None and action not in {t.lemma_.lower() for t in doc}
+    if action is not None and not _PRONOUN.match(sentence):  # "Who wrote the Bagle virus?": the doer of
+        named = _acted_on(q)  # another thing ("The Sasser worm was written by ...") is no answer
+        if named and not named & set(words(fold(sentence))):
+            return False
     if any(e.label_ == "PERSON" and not {w for w in words(e.text) if len(w) > 1} <= asked  # ("United's")
            and not (only_speaks and e.root.dep_ in ("nsubj", "nsubjpass") and e.root.head.lemma_.lower() in _STANCE_VERBS)
            for e in doc.ents):
@@ -613,6 +646,17 @@ def _names_a_person(q: Question, sentence: str) -> bool:
     if not only_speaks and any(fold(m.group(1)) not in asked for m in _SAYS.finditer(sentence)):
         return True
     return any(stem(m.group().split()[-1]) not in q.terms for m in _ROLE.finditer(fold(sentence)))
+
+
+def _acted_on(q: Question) -> set[str]:
+    """The names in what a "who did it" question's verb acts on ("Who wrote the Bagle virus?" -> bagle)."""
+    from .nlp import parse
+
+    root = next((t for t in parse(q.core or q.text) if t.dep_ == "ROOT"), None)
+    if root is None:
+        return set()
+    objects = [c for c in root.children if c.dep_ in ("dobj", "attr", "dative")]
+    return {w for o in objects for t in o.subtree if t.pos_ == "PROPN" for w in words(fold(t.text))}
 
 
 def _action(q: Question) -> str | None:
@@ -677,10 +721,90 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
                      and not _longer_form(e, q, slot) for e in fresh)
         elif slot.kind == "speech":
             ok = _says(doc, slot.noun)
-        else:
-            ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents)
+        else:  # a day, in a sentence about the event asked for (the question's verb, where it has one)
+            events = _events(q)
+            ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents) and (
+                not events or bool(events & ({stem(t.lemma_.lower()) for t in doc} | {stem(w) for w in words(sentence)})))
         if ok:
             return i
+    return None
+
+
+_LIGHT_VERBS = frozenset(["be", "have", "do", "take", "happen", "occur", "make", "get", "go", "come"])
+
+
+def _events(q: Question) -> set[str]:
+    """Stems of the verbs the asked date belongs to ("the date the carrier bought ..." -> buy; "when
+    did they sign ..." -> sign); none where it is a light verb ("make it official")."""
+    from .nlp import parse
+
+    out = set()
+    for t in parse(q.core or q.text):
+        if t.lower_ not in ("when", "date", "day"):
+            continue
+        verbs = [c for c in t.children if c.dep_ == "relcl" and c.pos_ == "VERB"]
+        node = t
+        for _ in range(3):  # the verb the date phrase hangs from
+            if node.head.i == node.i:
+                break
+            node = node.head
+            if node.pos_ in ("VERB", "AUX"):
+                verbs.append(node)
+                break
+        out |= {stem(v.lemma_.lower()) for v in verbs if v.lemma_.lower() not in _LIGHT_VERBS}
+    return out
+
+
+# Words that say a detail was kept back (general English): adjectives on the noun, and verbs of
+# making known that are negated ("no details were revealed", "declined to name", "without disclosing").
+_HIDDEN = frozenset(["undisclosed", "unnamed", "unidentified", "unspecified", "anonymous", "mystery", "unrevealed",
+                     "confidential"])
+_DISCLOSE = frozenset(["reveal", "disclose", "name", "identify", "release", "specify", "publish", "divulge",
+                       "confirm", "give", "announce"])
+_DETAIL_NOUNS = frozenset(["detail", "term", "figure", "fee", "sum", "amount", "name", "identity", "price", "value",
+                           "cost", "size", "number"])
+
+
+def _asks_for_value(q: Question) -> bool:
+    """A question after a name, a number, a sum or a date (what a kept-back detail leaves unanswered)."""
+    return q.kind in ("count", "money", "person", "date") or (q.slot is not None and q.slot.kind != "speech")
+
+
+def _withholding(q: Question, close: list[_Cand], *, strict: bool = False) -> Extraction | None:
+    """A precise refusal citing the first of ``close`` that says the asked-for detail was kept back
+    ("the fee was undisclosed", "declined to name the buyer"); None when none does. ``strict``: only
+    a noun of the question itself, not any detail ("no financial details were revealed")."""
+    from .nlp import parse
+
+    for c in close:
+        noun = _kept_back(parse(c.quote))
+        if noun is None or not (stem(noun) in q.terms or (not strict and noun in _DETAIL_NOUNS)):
+            continue
+        if noun in ("detail", "term"):
+            said = f"the {noun}s were"
+        else:
+            said = f"the {noun}'s name was" if noun in ROLE_NOUNS or noun in ("buyer", "seller") else f"the {noun} was"
+        return Extraction((), f"they say {said} not made public", evidence=(Pick(c.passage, c.start, c.end, c.quote, c.score),))
+    return None
+
+
+def _kept_back(doc: Any) -> str | None:
+    """The lemma of the noun a parsed sentence says was kept back, or None."""
+    for t in doc:
+        if t.lower_ in _HIDDEN and t.dep_ in ("amod", "compound") and t.head.pos_ in ("NOUN", "PROPN"):
+            return str(t.head.lemma_).lower()
+        if t.lemma_.lower() not in _DISCLOSE or t.pos_ != "VERB":
+            continue
+        objects = [c for c in t.children if c.dep_ in ("dobj", "nsubjpass")]
+        denied = (any(c.dep_ == "neg" for c in t.children)
+                  or any(d.dep_ == "det" and d.lower_ in ("no", "none") for o in objects for d in o.children)
+                  or (t.dep_ == "xcomp" and t.head.lemma_.lower() in ("decline", "refuse", "fail"))
+                  or (t.dep_ == "pcomp" and t.head.lower_ == "without"))
+        if denied and objects:
+            noun = objects[0]
+            of = next((g for c in noun.children if c.lower_ == "of" for g in c.children if g.dep_ == "pobj"), None)
+            return str((of if noun.lemma_.lower() in ("name", "identity") and of is not None else noun).lemma_).lower() \
+                if noun.pos_ in ("NOUN", "PROPN") else None
     return None
 
 

@@ -1,4 +1,4 @@
-"""The answer/refuse model's fit: the regression, the scoring of decisions, and the module it writes."""
+"""The fits of rag/answer/fitted.py: the regression and ranker, the scoring of decisions, and the blocks they write."""
 
 from __future__ import annotations
 
@@ -6,7 +6,18 @@ import numpy as np
 
 from rag.answer import fitted
 from rag.answer.extract import answer_probability
-from rag.evaluation.fit import Example, _module, cross_validate, logistic, right
+from rag.evaluation import fit
+from rag.evaluation.fit import (
+    Example,
+    Ranking,
+    _decision_block,
+    conditional_logit,
+    cross_validate,
+    first_is_gold,
+    holds,
+    logistic,
+    right,
+)
 
 
 def test_logistic_regression_finds_the_direction_that_separates() -> None:
@@ -40,7 +51,7 @@ def test_the_written_module_holds_what_the_answerer_reads() -> None:
     w = np.arange(len(fitted.DECISION_FEATURES) + 1, dtype=float) / 10
     cv = {"right": 0.7, "answered_answerable": 0.9, "refused_unanswerable": 0.5}
     namespace: dict = {}
-    exec(_module(w, 0.6, cv, cv, 100), namespace)  # noqa: S102 - our own generated source
+    exec(_decision_block(w, 0.6, cv, cv, 100), namespace)  # noqa: S102 - our own generated source
     assert namespace["DECISION_FEATURES"] == fitted.DECISION_FEATURES
     assert list(namespace["DECISION_WEIGHTS"]) == list(fitted.DECISION_FEATURES)
     assert namespace["ANSWER_THRESHOLD"] == 0.6 and namespace["DECISION_BIAS"] == w[-1]
@@ -50,3 +61,30 @@ def test_the_stored_model_answers_a_close_match_and_refuses_a_distant_one() -> N
     close = dict.fromkeys(fitted.DECISION_FEATURES, 1.0)
     distant = dict.fromkeys(fitted.DECISION_FEATURES, 0.0)
     assert answer_probability(close) >= fitted.ANSWER_THRESHOLD > answer_probability(distant)
+
+
+def test_the_ranker_learns_which_feature_marks_the_gold_sentence() -> None:
+    rng = np.random.default_rng(3)
+    examples = []
+    for i in range(60):
+        x = rng.random((8, len(fitted.SENTENCE_FEATURES)))
+        gold = np.zeros(8)
+        gold[int(np.argmax(x[:, 2]))] = 1.0  # the third feature decides which sentence holds the evidence
+        examples.append(Ranking(str(i), x, gold))
+    w = conditional_logit(examples)
+    assert int(np.argmax(w)) == 2
+    assert first_is_gold(examples, w) > 0.9 > first_is_gold(examples, np.eye(len(w))[0])
+
+
+def test_a_sentence_holds_a_gold_quote_whole_or_mostly() -> None:
+    assert holds("The agreement outlines 79 joint activities, including exercises.", ["The agreement outlines 79 joint activities"])
+    assert holds("It outlines 79 joint activities for the year.", ["The agreement outlines 79 joint activities"])
+    assert not holds("In 2023, the two countries had 48 joint activities.", ["The agreement outlines 79 joint activities"])
+
+
+def test_a_fit_replaces_only_its_own_block(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    module = tmp_path / "fitted.py"
+    module.write_text("A = 1\n# --- sentence ranker\nOLD = 1\n# --- end sentence ranker\nB = 2\n", encoding="utf-8")
+    monkeypatch.setattr(fit, "FITTED", module)
+    fit._replace_block("sentence ranker", "NEW = 2\n")
+    assert module.read_text(encoding="utf-8") == "A = 1\n# --- sentence ranker\nNEW = 2\n# --- end sentence ranker\nB = 2\n"
