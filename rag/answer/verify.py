@@ -213,12 +213,6 @@ def _check(claim: Claim, passages: Sequence[Passage], sentences: list[tuple[int,
     matched = " ".join(sentences[r][3] for r in core)
     # Neighbours that say much of the claim too (a claim merges a sentence with the next one).
     supporting = {c for c in context if len(plain & set(terms(c))) >= support.NEIGHBOUR_TERMS}
-    if support.numbers(claim.text, " ".join([title, matched, *supporting])):
-        # a claim merging two sentences of its cited passage that are not neighbours: another one that
-        # says as much of it as a merged sentence must may give its numbers
-        others = {sentences[r][3] for r in rows if len(plain & sentence_terms[r]) >= MERGE_TERMS}
-        if support.numbers(claim.text, " ".join([title, matched, *supporting, *others])) is None:
-            supporting |= others
     core_docs = [parse(sentences[r][3]) for r in core]
     reason = support.numbers(claim.text, " ".join([title, matched, *supporting]))
     if reason is None:

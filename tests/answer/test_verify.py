@@ -156,21 +156,3 @@ def test_leak_guard_holds_back_a_quote_of_the_instructions() -> None:
     text = "The agreement outlines 79 joint activities [1]."
     assert "".join(fine.feed(t) for t in re.findall(r"\S+\s*", text)) + fine.flush() == text
 
-
-MERGED = ("The US economy grew more than expected, expanding at an annual rate of 3.8% in the last quarter of 2004. "
-          "Consumer spending was strong over the holiday season. Exports rose as the dollar weakened. "
-          "The growth figure was ahead of the 3.1% the government estimated a month ago.")
-
-
-@pytest.mark.parametrize(("claim", "kept"), [
-    # two sentences of the passage that are not neighbours, each giving one of its numbers
-    ("The US economy grew at an annual rate of 3.8% in the last quarter of 2004, ahead of the government's "
-     "3.1% estimate. [1]", True),
-    ("The US economy grew at an annual rate of 3.8% in the last quarter of 2004, ahead of the government's "
-     "3.4% estimate. [1]", False),
-])
-def test_a_claim_merging_two_sentences_of_its_passage_takes_a_number_from_each(claim: str, kept: bool,
-                                                                                 embedder: Any) -> None:
-    passage = Passage("gdp.txt", "US economy grows", None, 0, len(MERGED), MERGED, 1.0)
-    supported, reason = _one(claim, [passage], embedder)
-    assert supported == kept, reason
