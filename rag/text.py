@@ -177,12 +177,14 @@ def initialisms(texts: Iterable[str]) -> dict[str, str]:
                 name = " ".join(split)
                 names = counts.setdefault("".join(w[0] for w in capitals).lower(), {})
                 names[name] = names.get(name, 0) + 1
-                # a name's leading words are a name too: "United Nations Security Council" -> UN
-                for j in range(2, len(split)):
-                    head = split[:j]
-                    if head[-1][0].isupper():
-                        known = counts.setdefault("".join(w[0] for w in head if w[0].isupper()).lower(), {})
-                        known.setdefault(" ".join(head), 0)  # (counted 0: a full name of those initials wins)
+                # a name's leading words are a name too: "United Nations Security Council" -> UN; and
+                # two or three capitalised words inside it: "Kosovo's Prime Minister Albin Kurti" -> PM
+                parts = [split[:j] for j in range(2, len(split))]
+                parts += [split[i:i + j] for i in range(1, len(split) - 1) for j in (2, 3) if i + j <= len(split)]
+                for part in parts:
+                    if part[0][0].isupper() and part[-1][0].isupper():
+                        known = counts.setdefault("".join(w[0] for w in part if w[0].isupper()).lower(), {})
+                        known.setdefault(" ".join(part), 0)  # (counted 0: a full name of those initials wins)
     return {key: max(names, key=lambda n: names[n]) for key, names in counts.items()}
 
 

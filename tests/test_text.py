@@ -72,3 +72,12 @@ def test_the_leading_words_of_a_name_have_an_initialism_too() -> None:
     assert got["unsc"] == "United Nations Security Council" and got["un"] == "United Nations"
     both = initialisms(["the Kosovo Security Force", "the Kosovo Security Force", "Kosovo Security officials"])
     assert both["ksf"] == "Kosovo Security Force"
+
+
+def test_words_inside_a_longer_name_have_an_initialism_but_a_name_of_its_own_wins() -> None:
+    from rag.text import initialisms
+
+    got = initialisms(["Kosovo's Prime Minister Albin Kurti hailed it."])
+    assert got["pm"] == "Prime Minister"  # "what did Kosovo's PM say?" is about a name the articles write
+    own = initialisms(["the Press Monitor said", "Kosovo's Prime Minister Albin Kurti"])
+    assert own["pm"] == "Press Monitor"  # a name written on its own is counted; one inside another is not

@@ -464,6 +464,8 @@ def _placed(doc: Any) -> list[tuple[str, str]]:
         if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "to", "from") and (
                 t.ent_type_ in _PLACE_LABELS or t.pos_ == "PROPN" and t.text[:1].isupper()):
             verb = t.head.head
+            if verb.lower_ == "according":  # a source, not a place: "according to OneStat.com"
+                continue
             if verb.pos_ == "NOUN" and verb.dep_ in ("dobj", "nsubjpass"):  # "sign the accord in Athens"
                 verb = verb.head
             if verb.pos_ == "VERB" and not any(c.dep_ == "conj" for c in t.children) and not any(
