@@ -43,6 +43,8 @@ def asks_about_article(text: str) -> tuple[str, ...]:
               and not _of_another_thing(t)}
     if not (_QUOTED.search(text) or lemmas & ARTICLE_NOUNS) or lemmas & {"other", "another"}:
         return ()
+    if lemmas & ARTICLE_NOUNS == {"title"} and not _QUOTED.search(text):  # a title someone takes or wins
+        return ()  # ("What title is Kinnock taking in the Lords?") is no article's: the article is named
     wh = {t.lower_ for t in doc if t.tag_ in WH_TAGS}
     asks: list[str] = []
     if wh & {"who", "whom", "whose"} and lemmas & {"write", "author", "writer", "byline"} or (

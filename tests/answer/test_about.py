@@ -38,6 +38,7 @@ def passages(*sources: str) -> list[Passage]:
     ("The piece links to another article: who wrote that one?", ()),  # a piece it only mentions
     ("What's the official title of the 1996 arms control agreement?", ()),  # the title of something else
     ("What is the title of the report on the harvest?", ("title",)),
+    ("What title is Neil Kinnock taking in the Lords?", ()),  # a title someone takes, no article named
 ])
 def test_what_a_question_asks_about_an_article(question: str, asks: tuple[str, ...]) -> None:
     assert asks_about_article(question) == asks
