@@ -765,6 +765,7 @@ _DISCLOSE = frozenset(["reveal", "disclose", "name", "identify", "release", "spe
                        "confirm", "give", "announce"])
 _DETAIL_NOUNS = frozenset(["detail", "term", "figure", "fee", "sum", "amount", "name", "identity", "price", "value",
                            "cost", "size", "number"])
+_PARTIES = frozenset(["buyer", "seller", "bidder", "backbencher", "donor", "suitor", "source", "member", "client"])  # persons
 
 
 def _asks_for_value(q: Question) -> bool:
@@ -784,8 +785,10 @@ def _withholding(q: Question, close: list[_Cand], *, strict: bool = False) -> Ex
             continue
         if noun in ("detail", "term"):
             said = f"the {noun}s were"
-        else:
-            said = f"the {noun}'s name was" if noun in ROLE_NOUNS or noun in ("buyer", "seller") else f"the {noun} was"
+        elif noun in ROLE_NOUNS or noun in _PARTIES:
+            said = f"the {noun}'s name was"
+        else:  # "the fee was", but "an undisclosed offer": the details of the offer
+            said = f"the {noun} was" if noun in _DETAIL_NOUNS else f"the details of the {noun} were"
         return Extraction((), f"they say {said} not made public", evidence=(Pick(c.passage, c.start, c.end, c.quote, c.score),))
     return None
 

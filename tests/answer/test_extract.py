@@ -144,13 +144,14 @@ def test_an_empty_slot_is_a_precise_refusal_citing_what_is_there(fleet: Extracti
 
 DEAL = ("United Bank of Africa and Standard Trust Bank agreed to merge on Tuesday, but no financial details were revealed. "
         "The club is in talks with a mystery investor, its chairman Rick Parry said. "
-        "The new bank will have 3,000 staff, the banks said.")
+        "The new bank will have 3,000 staff, the banks said. Spurs made an undisclosed offer for the defender Dawson.")
 
 
 @pytest.mark.parametrize(("question", "reason"), [
     ("What is the merger worth?", "they say the details were not made public"),
     ("Who is the investor in talks with the club?", "they say the investor's name was not made public"),
     ("How many staff will the new bank have?", None),  # given: answered
+    ("How much did Spurs offer for Dawson?", "they say the details of the offer were not made public"),
 ])
 def test_a_detail_the_articles_say_was_kept_back_is_a_precise_refusal(embedder, question: str,  # type: ignore[no-untyped-def]
                                                                        reason: str | None) -> None:
