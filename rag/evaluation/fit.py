@@ -204,7 +204,7 @@ def fit_ranker(groups: dict[str, list[Ranking]], write: bool) -> None:
             hand.append(first_is_gold(test, np.array(HAND_RANKER)))
     print(f"{len(examples)} answerable questions with a gold sentence among those weighed")
     print("| sentence ranker | first sentence holds gold evidence |\n|---|---|")
-    print(f"| hand-set weights | {np.mean(hand):.3f} |\n| weights in use (fitted on all of these) | {np.mean(cur):.3f} |\n"
+    print(f"| hand-set weights | {np.mean(hand):.3f} |\n| weights in use (fitted.py) | {np.mean(cur):.3f} |\n"
           f"| fitted ({FOLDS}-fold CV x {REPEATS}) | {np.mean(held):.3f} |")
     for name, group in groups.items():
         if len(groups) > 1:
