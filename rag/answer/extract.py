@@ -650,11 +650,16 @@ def _names_a_person(q: Question, sentence: str) -> bool:
     return any(stem(m.group().split()[-1]) not in q.terms for m in _ROLE.finditer(fold(sentence)))
 
 
-def _acted_on(q: Question) -> set[str]:
-    """The names in what a "who did it" question's verb acts on ("Who wrote the Bagle virus?" -> bagle)."""
+def _root(q: Question) -> Any:
+    """The root of the question's parse (its main verb, usually), or None."""
     from .nlp import parse
 
-    root = next((t for t in parse(q.core or q.text) if t.dep_ == "ROOT"), None)
+    return next((t for t in parse(q.core or q.text) if t.dep_ == "ROOT"), None)
+
+
+def _acted_on(q: Question) -> set[str]:
+    """The names in what a "who did it" question's verb acts on ("Who wrote the Bagle virus?" -> bagle)."""
+    root = _root(q)
     if root is None:
         return set()
     objects = [c for c in root.children if c.dep_ in ("dobj", "attr", "dative")]
@@ -664,9 +669,7 @@ def _acted_on(q: Question) -> set[str]:
 def _action(q: Question) -> str | None:
     """The lemma of the verb a "who" question asks the doer of ("Who wrote the Bagle virus?" ->
     write), or None where it asks who said or holds something, or who someone is."""
-    from .nlp import parse
-
-    root = next((t for t in parse(q.core or q.text) if t.dep_ == "ROOT"), None)
+    root = _root(q)
     if root is None or root.pos_ != "VERB" or not any(c.lower_ == "who" and c.dep_ in ("nsubj", "nsubjpass")
                                                       for c in root.children):
         return None
@@ -708,6 +711,7 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
     slot = q.slot
     assert slot is not None
     asked = set(q.entities) | set(q.numbers)
+    events = _events(q) if slot.kind == "day" else set()
     for i, sentence in enumerate(sentences):  # in rank order: usually the first one fills it
         doc = parse(sentence)
         fresh = [e for e in doc.ents if not set(words(e.text)) <= asked]
@@ -724,7 +728,6 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         elif slot.kind == "speech":
             ok = _says(doc, slot.noun)
         else:  # a day, in a sentence about the event asked for (the question's verb, where it has one)
-            events = _events(q)
             ok = any(e.label_ == "DATE" and _DAY.search(e.text) for e in doc.ents) and (
                 not events or bool(events & ({stem(t.lemma_.lower()) for t in doc} | {stem(w) for w in words(sentence)})))
         if ok:

@@ -93,7 +93,7 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
             out.append((m.group(), frozenset({_round(whole + 0.5)}), _bound(text, m.start())))
             taken.append(m.span())
     for m in _DIGITS.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if _overlaps(m, taken):
             continue
         raw = float(m.group(1).replace(",", ""))
         values = {raw}
@@ -105,14 +105,14 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
         out.append((m.group().strip(), frozenset(_round(v) for v in values), _bound(text, m.start())))
         taken.append(m.span())
     for m in _FRACTION.finditer(text):  # "a fifth of" = 20%, "two-thirds" = 66.7%, "half" = 50%
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if _overlaps(m, taken):
             continue
         count = _word_value(m.group(1) or m.group(3) or "one") or 1.0
         share = count / _FRACTIONS[(m.group(2) or m.group(4) or m.group(5)).lower().rstrip("s")]
         out.append((m.group(), frozenset({_round(share), _round(100 * share), float(round(100 * share))}), 0))
         taken.append(m.span())
     for m in _WORDS_NUMBER.finditer(text):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if _overlaps(m, taken):
             continue
         value = _word_value(m.group())
         if value is None or (not count_one and m.group().lower() in ("one", "a")):
@@ -123,9 +123,14 @@ def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, fro
             out.append((w, frozenset({float(_DECADES[w])}), 0))
     for m in _ORDINAL.finditer(text):  # "twentieth" = "20th"
         w = m.group().lower()
-        if (count_one or w != "first") and not any(s < m.end() and m.start() < e for s, e in taken):
+        if (count_one or w != "first") and not _overlaps(m, taken):
             out.append((m.group(), frozenset({float(_ORDINALS.get(w, 1))}), 0))
     return out
+
+
+def _overlaps(m: re.Match[str], taken: list[tuple[int, int]]) -> bool:
+    """Whether a match overlaps a number already read (one number is read once, in its longest form)."""
+    return any(s < m.end() and m.start() < e for s, e in taken)
 
 
 def _word_value(phrase: str) -> float | None:
@@ -135,12 +140,12 @@ def _word_value(phrase: str) -> float | None:
         if w == "and":
             continue
         if w == "a":  # "a million" = 1e6; "a four-month ban" is four
-            current = max(current, 1) if not seen else current
-            a_alone = not seen
+            if not seen:
+                current, a_alone = 1.0, True
             continue
         if w in _WORD_VALUE:
-            if a_alone:
-                current, a_alone = current - 1, False
+            if a_alone:  # "a" before a unit counts nothing
+                current, a_alone = 0.0, False
             current += _WORD_VALUE[w]
             seen = True
         elif w in _SCALE:
