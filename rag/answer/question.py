@@ -492,6 +492,7 @@ def asked_noun(doc: Any) -> str | None:
 
 
 _MARKUP = re.compile(r"<!--.*?(-->|$)|<[^>]{1,200}>", re.DOTALL)
+_RULE = re.compile(r"\s*(?:#{2,}|[*=~_-]{3,})\s*")
 _ASKS = re.compile(r"^(how|when|who|whom|whose|where|why|what|which|is|are|was|were|did|does|do|has|have"
                    r"|had|can|could|will|would|should|in which|in what|according to|since)\b")
 
@@ -505,7 +506,9 @@ def core_question(text: str) -> str:
     """
     plain = " ".join(_MARKUP.sub(" ", text).split()) or text
     plain = _SPOKEN.sub(lambda m: _spelled_out(m.group()), plain)
-    sentences = [_without_opener(plain[s:e]) for s, e in sentence_spans(plain.replace("? ", "?\n"))]
+    # (a rule of symbols, "### END ###" or "---", sets a block apart like a line break)
+    lines = _RULE.sub("\n", plain.replace("? ", "?\n"))
+    sentences = [_without_opener(lines[s:e]) for s, e in sentence_spans(lines)]
     asking = [s for s in sentences if s.endswith("?") or _ASKS.match(fold(s))]
     core = asking[0] if len(asking) == 1 and len(sentences) > 1 else " ".join(sentences) or plain
     return _without_form(core)
