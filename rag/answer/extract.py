@@ -605,6 +605,12 @@ ENTITY_LABELS = {"count": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}, "money":
                  "place": {"GPE", "LOC", "FAC"}}
 
 
+def entities(doc: Any) -> list[Any]:
+    """The parse's entities, less the names without a capital letter ("$280bn" read as a PERSON
+    "280bn"): the small model's slips, which no name, organisation or place is spelt as."""
+    return [e for e in doc.ents if e.label_ not in _NAME_ENTITIES or any(t.text[:1].isupper() for t in e)]
+
+
 def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
     """For each sentence, the entity of the asked kind (one the question does not name) that the
     parse ties to the slot, or None: a place governed by "in/at/near" ("signed in Belgrade", not
@@ -616,7 +622,7 @@ def _typed_entities(q: Question, sentences: list[str]) -> list[str | None]:
     asked = set(q.entities) | set(q.numbers)
     out: list[str | None] = []
     for doc in map(parse, sentences):
-        ents = [e for e in doc.ents if e.label_ in labels and not set(words(e.text)) <= asked]
+        ents = [e for e in entities(doc) if e.label_ in labels and not set(words(e.text)) <= asked]
         tied = [e for e in ents if _tied(q, e.root)]
         out.append((tied or ents)[0].text if ents else None)
     return out
@@ -643,7 +649,7 @@ def _names_a_person(q: Question, sentence: str) -> bool:
             return False
     if any(e.label_ == "PERSON" and not {w for w in words(e.text) if len(w) > 1} <= asked  # ("United's")
            and not (only_speaks and e.root.dep_ in ("nsubj", "nsubjpass") and e.root.head.lemma_.lower() in _STANCE_VERBS)
-           for e in doc.ents):
+           for e in entities(doc)):
         return True
     if not only_speaks and any(fold(m.group(1)) not in asked for m in _SAYS.finditer(sentence)):
         return True
@@ -714,7 +720,7 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
     events = _events(q) if slot.kind == "day" else set()
     for i, sentence in enumerate(sentences):  # in rank order: usually the first one fills it
         doc = parse(sentence)
-        fresh = [e for e in doc.ents if not set(words(e.text)) <= asked]
+        fresh = [e for e in entities(doc) if not set(words(e.text)) <= asked]
         if slot.kind == "count":
             numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)]
             ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (

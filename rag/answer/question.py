@@ -229,16 +229,16 @@ def _with_counted(part: str, before: Any) -> str:
 
 def analyse(text: str) -> Question:
     """Kind of answer wanted, content terms, names and numbers of a cleaned question."""
+    from .nlp import parse
+
     core = core_question(text)
     low = fold(core)
-    found = sorted((m.start(), k) for k, p in _KINDS for m in [p.search(low)] if m)
+    doc = parse(core)
+    found = sorted((m.start(), k) for k, p in _KINDS for m in p.finditer(low) if not _subordinate(doc, core, m.start()))
     kinds = tuple(dict.fromkeys(k for _, k in found))
     if _MONEY.search(low):
         kinds = ("money", *(k for k in kinds if k != "count"))
     kind = kinds[0] if kinds else ("yesno" if _YESNO.match(low) else "what")
-    from .nlp import parse
-
-    doc = parse(core)
     # Words that only qualify or connect ("actually", "really", "lol", "them") say nothing the
     # evidence must hold: only the parse's content words are terms.
     peripheral = {stem(fold(t.text)) for t in doc if t.pos_ in _PERIPHERAL} - {
@@ -495,6 +495,20 @@ _MARKUP = re.compile(r"<!--.*?(-->|$)|<[^>]{1,200}>", re.DOTALL)
 _RULE = re.compile(r"\s*(?:#{2,}|[*=~_-]{3,})\s*")
 _ASKS = re.compile(r"^(how|when|who|whom|whose|where|why|what|which|is|are|was|were|did|does|do|has|have"
                    r"|had|can|could|will|would|should|in which|in what|according to|since)\b")
+
+
+def _subordinate(doc: Any, core: str, at: int) -> bool:
+    """The question word at folded offset ``at`` opens a clause inside a question that has already
+    asked ("Which judge wrote the ruling when the court threw out the claim?": the "when" clause says
+    which ruling, it does not ask for a date): it heads, or modifies the head of, an adverbial or
+    relative clause, after another question word."""
+    for t in doc:
+        if len(fold(core[:t.idx])) != at:
+            continue
+        if t.tag_ not in WH_TAGS or not any(u.tag_ in WH_TAGS for u in doc[:t.i]):
+            return False
+        return t.head.dep_ in ("advcl", "relcl", "acl") and t.head.i > t.i
+    return False
 
 
 def core_question(text: str) -> str:

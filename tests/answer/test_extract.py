@@ -386,3 +386,12 @@ def test_sentences_parsed_in_one_batch_are_parsed_as_one_by_one() -> None:
     nlp.parse_many(texts)
     assert all(x in nlp._PARSED for x in texts)
     assert [[(t.text, t.tag_, t.dep_, t.head.i, t.ent_type_) for t in nlp.parse(x)] for x in texts] == alone
+
+
+def test_a_name_without_a_capital_letter_is_no_entity() -> None:
+    from rag.answer.extract import entities
+    from rag.answer.nlp import parse
+
+    found = {e.text for e in entities(parse("A court threw out its claim for $280bn (£149bn) in damages."))}
+    assert "280bn" not in found
+    assert {e.text for e in entities(parse("Judge David Sentelle wrote the ruling."))} >= {"David Sentelle"}

@@ -236,3 +236,16 @@ def test_asks_tells_a_question_from_a_statement(text: str, asking: bool) -> None
 ])
 def test_a_rule_of_symbols_sets_instructions_apart_from_the_question(message: str, core: str) -> None:
     assert core_question(message) == core
+
+
+@pytest.mark.parametrize(("question", "kinds"), [
+    ("Which judge wrote the ruling when the appeals court threw out the claim?", ("person",)),
+    ("Who was president when the pact was signed?", ("person",)),
+    ("What happened when Serbia bought the jets?", ("what",)),
+    ("Who signed it, and when?", ("person", "date")),
+    ("When and where was it signed?", ("date", "place")),
+    ("Do you know when it was signed?", ("date",)),
+])
+def test_a_question_word_opening_a_clause_of_a_question_already_asked_asks_nothing(
+        question: str, kinds: tuple[str, ...]) -> None:
+    assert analyse(question).kinds == kinds
