@@ -430,7 +430,7 @@ def polarity(claim_doc: Any, evidence_docs: Sequence[Any], window_docs: Sequence
         if neg is not None and ev.get(lemma, neg) is not None and lemma in ev and ev[lemma] != neg:
             return (f"the cited sentences say “{lemma}” {'does' if neg else 'does not'} hold; "
                     f"the sentence says it {'does not' if neg else 'does'}")
-    if n_claim and not n_evidence:
+    if n_claim and not n_evidence and not _negated_nearby(claim_doc, window):
         return "the sentence negates what the cited sentences state"
     if n_claim < sum(negations(d) for d in window):  # a negated clause restated without its negation
         claim_terms = set(terms(claim_doc.text))
@@ -446,6 +446,24 @@ def polarity(claim_doc: Any, evidence_docs: Sequence[Any], window_docs: Sequence
 
 
 NEGATED_SHARE = 0.6  # a negated clause this much restated by a claim without negation is contradicted
+
+
+def _negated_nearby(claim_doc: Any, window: Sequence[Any]) -> bool:
+    """Does a sentence beside the matched ones negate what the claim negates (a claim that merges
+    "X views the agreement as a gesture" with the next sentence's "it is not a military alliance")?
+    Its negated clause must be mostly restated by the claim (``NEGATED_SHARE`` of its terms)."""
+    claim_terms = set(terms(claim_doc.text))
+    for d in window:
+        for t in d:
+            if not _is_negation(t):
+                continue
+            head = t.head if t.dep_ in ("neg", "advmod", "det") else t
+            # the negated clause, less what is coordinated to it ("not X, but Y": Y is not negated)
+            scope = set(terms(" ".join([head.text, *(x.text for c in head.children if c.dep_ not in ("conj", "cc")
+                                                      for x in c.subtree)])))
+            if len(scope) >= 2 and len(scope & claim_terms) >= NEGATED_SHARE * len(scope):
+                return True
+    return False
 
 
 def _polarity_of(*docs: Any) -> dict[str, bool | None]:
@@ -594,9 +612,9 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
          "fall dip decrease decline drop shrink slump plunge ease easing lower low down less fewer reduce cut "
          "contract weaken weakening weak weaker diminish falling declining dwindle de-escalate"),
         ("good positive success successful improve better best welcome praise support benefit win won "
-         "optimistic strong strength boost gain advantage favourable",
+         "optimistic strong strength boost gain advantage favourable defend",
          "bad negative failure fail worsen worse worst criticise criticize condemn oppose harm lose lost "
-         "pessimistic damage setback disadvantage unfavourable"),
+         "pessimistic damage setback disadvantage unfavourable criticism"),
         ("likely probable certain possible", "unlikely improbable uncertain impossible"),
         ("heavy heavily large big major significant substantial substantive considerable huge",
          "light lightly small minor slight insignificant symbolic modest little tiny"),
@@ -611,7 +629,7 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("eager keen willing", "reluctant unwilling hesitant"), ("public", "private secret"),
         ("direct", "indirect"), ("formal", "informal"), ("visible", "invisible"),
         ("favour favor support", "against oppose"), ("accidental unintentional", "deliberate intentional"),
-        ("calm calmly", "sharp sharply angry angrily"), ("brief briefly short", "extended long lengthy prolonged"),
+        ("calm calmly", "sharp sharply angry angrily alarm alarmed panic"), ("brief briefly short", "extended long lengthy prolonged"),
         ("guilty", "innocent"), ("victory win", "defeat loss"), ("true", "false"), ("same", "different"),
         ("widen widening", "narrow narrowing"), ("accelerate speed", "slow decelerate"),
         ("fast quick quickly rapid rapidly swift swiftly", "slow slowly gradual gradually"),
@@ -624,7 +642,7 @@ OPPOSITES: tuple[tuple[frozenset[str], frozenset[str]], ...] = tuple(
         ("strict tough", "lenient lax"), ("friendly cordial", "hostile"), ("cooperation", "confrontation"),
         ("admit confirm", "deny"), ("acquit", "convict"), ("permanent", "temporary"),
         ("voluntary optional", "compulsory mandatory"), ("mild", "severe"), ("urban", "rural"),
-        ("above", "below"), ("inflow", "outflow"), ("peak", "trough"),
+        ("above", "below"), ("most", "least"), ("inflow", "outflow"), ("peak", "trough"),
     ))
 _PREFIXES = ("un", "in", "im", "il", "ir", "dis", "non", "non-")
 

@@ -169,3 +169,23 @@ def test_a_word_a_question_asks_the_degree_of_is_no_claim() -> None:
     evidence = [parse("Ireland were beaten 42-6 by England, a bad defeat.")]
     assert support.opposites(parse("How good was the Irish performance against England?"), evidence) is None
     assert support.opposites(parse("Ireland put in a good performance against England."), evidence) is not None
+
+
+def test_a_negation_the_next_sentence_states_is_no_flip_but_one_it_does_not_state_is() -> None:
+    matched = [parse("The professor views the agreement as a political gesture.")]
+    window = [*matched, parse("He notes that the agreement is not a military alliance, but a show of unity.")]
+    merged = parse("The professor sees the agreement not as a military alliance but as a political gesture.")
+    assert support.polarity(merged, matched, window) is None
+    added = parse("The professor does not view the agreement as a political gesture.")
+    assert support.polarity(added, matched, window) is not None
+    unity = parse("The professor says the agreement is not a show of unity.")  # ("not X, but Y": Y is said)
+    assert support.polarity(unity, matched, window) is not None
+
+
+@pytest.mark.parametrize(("claim", "evidence"), [
+    ("He called it one of the least important parts of the deal.", "He called it one of the most important parts of the deal."),
+    ("The critic criticised the film.", "The critic defended the film."),
+    ("NATO reacted with alarm.", "NATO reacted calmly."),
+])
+def test_a_word_turned_into_its_opposite_fails(claim: str, evidence: str) -> None:
+    assert support.opposites(parse(claim), [parse(evidence)]) is not None
