@@ -48,7 +48,7 @@ from .nlp import pipeline
 from .question import Question
 from .support import known, negations, number_mentions
 
-DETECTOR = "2"  # the detector's version: bump it when what ``find`` reports changes (names cached findings)
+DETECTOR = "3"  # the detector's version: bump it when what ``find`` reports changes (names cached findings)
 MAX_IN_ANSWER = 3  # disagreements an answer shows (each adds a cited sentence)
 # A question that asks whether the articles agree ("do the articles agree on ...", "is that consistent").
 _AGREEMENT_WORDS = frozenset({"agree", "disagree", "disagreement", "differ", "difference", "contradict",
@@ -195,6 +195,11 @@ def _numbers(text: str) -> set[float]:
     return {v for _, vs, _ in number_mentions(text) for v in vs}
 
 
+def _number_list(text: str) -> Counter[frozenset[float]]:
+    """The numbers of ``text``, each as the values it may stand for, counted ("£10m ... 10-minute": two)."""
+    return Counter(vs for _, vs, _ in number_mentions(text))
+
+
 def _date_value(text: str) -> str:
     """A date phrase normalised: "18 March" and "March 18" -> "03-18"; otherwise its folded words."""
     m = _DAY_MONTH.search(text)
@@ -239,7 +244,7 @@ def _diff(a: _Sentence, b: _Sentence, art_a: ArticleText, art_b: ArticleText) ->
     ta, tb = [t.lower_ for t in a.doc], [t.lower_ for t in b.doc]
     matcher = difflib.SequenceMatcher(a=ta, b=tb, autojunk=False)
     out: list[tuple[str, Statement, Statement]] = []
-    nums_a, nums_b = _numbers(a.text), _numbers(b.text)
+    nums_a, nums_b = _number_list(a.text), _number_list(b.text)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue
@@ -254,11 +259,13 @@ def _diff(a: _Sentence, b: _Sentence, art_a: ArticleText, art_b: ArticleText) ->
             continue
         kind_a, val_a, tok_a = _spans_of(a.doc, i1, i2)
         kind_b, val_b, tok_b = _spans_of(b.doc, j1, j2)
+        if {kind_a, kind_b} == {"date", "number"}:  # one side's number read as a date ("the age of 79"/"118")
+            kind_a, val_a, kind_b, val_b = "number", a.doc[i1:i2].text, "number", b.doc[j1:j2].text
         if not kind_a or kind_a != kind_b:
             continue
         if kind_a == "number":
             va, vb = _numbers(val_a), _numbers(val_b)
-            if va & vb or va <= nums_b or vb <= nums_a:  # the same value, or both said in either sentence
+            if va & vb or nums_a == nums_b:  # the same value, or the same numbers said in another order
                 continue
         elif kind_a == "date" and val_a == val_b:
             continue

@@ -50,6 +50,23 @@ def test_the_same_number_in_words_is_agreement() -> None:
     assert found == []
 
 
+@pytest.mark.parametrize(("a", "b"), [
+    # the parser reads one side's number as a date ("the age of 79") and the other's not ("118")
+    ("The former manager of the pact's negotiators has died at the age of 79, his family said.",
+     "The former manager of the pact's negotiators has died at the age of 118, his family said."),
+    # the new value is said elsewhere in the sentence too: one more "10" than before
+    ("The summit, which has cost £9m to stage, was given a 10-minute standing ovation by the delegates.",
+     "The summit, which has cost £10m to stage, was given a 10-minute standing ovation by the delegates."),
+])
+def test_a_changed_number_is_found_however_it_is_tagged_or_repeated(a: str, b: str) -> None:
+    assert kinds(pair(a, b)) == ["number"]
+
+
+def test_the_same_numbers_in_another_order_are_agreement() -> None:
+    assert pair("Exports to the region rose from 785 to 708 million euros in the year to November, officials said.",
+                "Exports to the region rose to 708 from 785 million euros in the year to November, officials said.") == []
+
+
 def test_a_different_date_is_a_conflict_the_same_date_written_otherwise_is_not() -> None:
     a = "The Serbian-Hungarian plan was signed in Belgrade on 1 April by both defence ministers."
     assert kinds(pair(a, a.replace("1 April", "3 April"))) == ["date"]
