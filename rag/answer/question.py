@@ -124,8 +124,8 @@ def parts_of(text: str) -> tuple[tuple[str, str], ...]:
         if w.tag_ not in WH_TAGS:
             continue
         j = w.i - 1
-        while j > 0 and doc[j].pos_ in ("ADP", "PUNCT"):  # "and on what date", ", and which"
-            j -= 1
+        while j > 0 and w.i - j <= 3 and (doc[j].pos_ in ("ADP", "PUNCT") or doc[j].tag_ == "VBG"):
+            j -= 1  # "and on what date", ", and which", "and after meeting whom"
         if j <= 0 or doc[j].pos_ != "CCONJ" or not any(t.tag_ in WH_TAGS for t in doc[:j]):
             continue
         if not any(t.pos_ in ("VERB", "AUX", "NOUN", "PROPN") for t in doc[:j]):  # "Where and when was ...": one clause

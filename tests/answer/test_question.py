@@ -63,6 +63,8 @@ def test_the_slot_comes_from_the_parse(question: str, slot: tuple[str, str] | No
      ("How many staff did the bank cut?", "on what date did it announce the cuts?")),
     ("When did France, Spain and Italy sign the accord?", ("When did France, Spain and Italy sign the accord?",)),
     ("Where and when was the accord signed?", ("Where and when was the accord signed?",)),  # one clause
+    ("What did the bank say about the committee, and after meeting whom did it change course?",
+     ("What did the bank say about the committee?", "after meeting whom did it change course?")),
     ("Who said the rules are unfair but also those who broke them should pay?",  # a relative "who": one question
      ("Who said the rules are unfair but also those who broke them should pay?",)),
 ])
