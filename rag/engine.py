@@ -41,7 +41,7 @@ from .answer.timeline import (
     timeline,
 )
 from .answer.verify import Verified, verify
-from .embed import Embedder, MiniLMEmbedder, make_embedder
+from .embed import Embedder, MiniLMEmbedder, Remembered, make_embedder
 from .errors import BadQuestion, IndexMissing
 from .index.keywords import load_or_build
 from .index.store import DocRecord, Store, no_index_message, open_store
@@ -61,6 +61,7 @@ class Engine:
         self._retired: Store | None = None  # the store before the last switch (see refresh)
         self._chat: ChatModel | None = None
         self._minilm: Embedder | None = None
+        self._remembered = Remembered(embedder)  # the answerer's sentences, kept across questions
         # (manifest, its articles by source, what identifies each, their hash): see _articles
         self._fingerprint: tuple[dict[str, DocRecord], dict[str, DocRecord], dict[str, list[str]], str] | None = None
         self._load()
@@ -99,7 +100,7 @@ class Engine:
         self._by_source = {r.source: d for d, r in sorted(manifest.items())}
         # The latest article's date: the year of a day a question names without one.
         self._latest = max((d for r in manifest.values() if (d := iso_date(r.date))), default=None)
-        self._extractive = Extractive(df, n, self._embedder, retriever.sentence_vectors,
+        self._extractive = Extractive(df, n, self._remembered, retriever.sentence_vectors,
                                       lambda: retriever.initialisms)
         self._generation = generation
 

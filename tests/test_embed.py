@@ -35,3 +35,17 @@ def test_packed_vectors_round_trip_within_a_small_error(embedder) -> None:  # ty
     assert back.shape == vectors.shape and not back[3].any()
     assert (np.sum(back[:3] * vectors[:3], axis=1) > 0.999).all()
     assert unpack_vectors(pack_vectors(vectors[:0]), embedder.dim).shape == (0, embedder.dim)
+
+
+def test_remembered_vectors_are_the_model_s_and_the_oldest_go_first(embedder) -> None:  # type: ignore[no-untyped-def]
+    from rag.embed import Remembered
+
+    kept = Remembered(embedder, size=2)
+    first = kept.embed(["Serbia signed the plan.", "Hungary signed it too."])
+    again = kept.embed(["Hungary signed it too.", "Serbia signed the plan.", "Serbia signed the plan."])
+    assert (kept.hits, kept.misses) == (3, 2)
+    assert np.allclose(again[[1, 0]], first, atol=1e-5) and np.allclose(again[2], first[0], atol=1e-5)
+    assert np.allclose(first, embedder.embed(["Serbia signed the plan.", "Hungary signed it too."]), atol=1e-5)
+    kept.embed(["Kosovo joined."])  # the least recently used ("Hungary ...") goes
+    kept.embed(["Hungary signed it too."])
+    assert kept.misses == 4
