@@ -103,6 +103,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pid", type=int, help="the app's process id, to report its memory")
     parser.add_argument("--clients", type=int, default=25, help="concurrent chat clients (default 25)")
     parser.add_argument("--questions", type=int, default=20, help="questions per client (default 20)")
+    parser.add_argument("--pool", type=Path, help="the questions asked, one JSONL object with a 'question' (or a "
+                        "line of text) each, e.g. eval/sets/seeds_dev.jsonl: distinct questions, unlike the default "
+                        f"{len(QUESTIONS)} asked over and over, which the answerer's caches then hold")
     parser.add_argument("--auth", help="USER:PASSWORD when the app asks for a login")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds before a request is an error")
     parser.add_argument("--report", type=Path, default=Path("out/reliability/load"),
@@ -113,14 +116,15 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.url and not args.start:
         raise ConfigError("give --url of the running app (and --pid for its memory), or --start")
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
+    pool = read_pool(args.pool) if args.pool else QUESTIONS
     engine = None
     if args.engine_questions:
         try:
-            engine = engine_throughput(settings, args.engine_questions)
+            engine = engine_throughput(settings, args.engine_questions, pool)
         except IndexMissing:  # a server elsewhere: its throughput alone is still worth reporting
             print(f"note: no index at {settings.index_dir}; the engine's own throughput is not measured "
                   "(give --index, or --engine-questions 0)", file=sys.stderr)
-    options: dict[str, Any] = {"auth": auth, "timeout_s": args.timeout, "target": args.target,
+    options: dict[str, Any] = {"auth": auth, "timeout_s": args.timeout, "target": args.target, "pool": pool,
                                "api_key": settings.api_key_list[0] if settings.api_key_list else None}
     if args.start:
         command = ["-m", "rag", "serve", "--workers", str(args.workers)] if args.target == "api" else None
@@ -136,12 +140,25 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.errors == 0 else 1
 
 
+def read_pool(path: Path) -> tuple[str, ...]:
+    """The questions of a file: JSONL objects with a "question", or lines of text."""
+    try:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except OSError as exc:
+        raise ConfigError(f"Cannot read --pool {path}: {exc}") from None
+    out = tuple(json.loads(line)["question"] if line.startswith("{") else line for line in lines)
+    if not out:
+        raise ConfigError(f"--pool {path} holds no questions: give a JSONL file with a 'question' per line")
+    return out
+
+
 def engine_throughput(settings: Settings, n: int, pool: tuple[str, ...] = QUESTIONS) -> tuple[float, float]:
-    """The engine alone in this process: (questions/s, p50 ms) over ``n`` questions, one at a time."""
+    """The engine alone in this process: (questions/s, p50 ms) over ``n`` questions, one at a time
+    (warmed up on the pool's last few, so a pool of distinct questions is not answered in advance)."""
     from .. import Engine
 
     engine = Engine.open(settings)
-    for q in pool:  # warm-up: vector segment, caches
+    for q in pool[-5:]:  # warm-up: vector segment, models
         engine.ask(q)
     times = []
     t0 = time.perf_counter()
@@ -184,7 +201,7 @@ def load_test(url: str, clients: int, questions: int, *, pid: int | None = None,
     def client(i: int) -> None:
         history: list[Any] = []
         for j in range(questions):
-            question = pool[(i + j) % len(pool)]
+            question = pool[(j * clients + i) % len(pool)]  # every client-turn its own, while the pool lasts
             t0 = time.perf_counter()
             try:
                 if target == "api":

@@ -128,3 +128,17 @@ def test_the_engine_keeps_no_memory_per_question(engine) -> None:  # type: ignor
     (REPORTS / "engine-memory.json").write_text(json.dumps(
         {"answers": 800, "rss_start_mb": round(start, 1), "growth_mb": round(growth, 1)}, indent=1) + "\n")
     assert growth < 20, f"RSS grew {growth:.1f} MB over 800 answers"
+
+
+def test_a_pool_of_questions_is_read_from_jsonl_or_lines_and_an_empty_one_is_refused(tmp_path: Path) -> None:
+    from rag.bench.loadtest import read_pool
+    from rag.errors import ConfigError
+
+    (tmp_path / "q.jsonl").write_text('{"id": "a", "question": "Who signed?"}\n\n{"question": "When?"}\n')
+    (tmp_path / "q.txt").write_text("Who signed?\nWhen?\n")
+    assert read_pool(tmp_path / "q.jsonl") == read_pool(tmp_path / "q.txt") == ("Who signed?", "When?")
+    (tmp_path / "empty.txt").write_text("\n")
+    with pytest.raises(ConfigError, match="no questions"):
+        read_pool(tmp_path / "empty.txt")
+    with pytest.raises(ConfigError, match="Cannot read"):
+        read_pool(tmp_path / "missing.jsonl")
