@@ -546,6 +546,9 @@ def _name_roles(doc: Any) -> dict[str, tuple[str, str]]:
             parts = [c for c in t.lefts if c.dep_ == "compound" and c.pos_ == "PROPN"]
             if parts and t.dep_ != "compound":
                 out.setdefault("".join(x.text[0] for x in (*parts, t)).lower(), _role(t))
+        elif t.pos_ == "NOUN" and (t.dep_ in ("nsubj", "nsubjpass", "dobj") or (
+                t.dep_ == "pobj" and t.head.dep_ == "agent")):  # "a network is suing a viewer"
+            out.setdefault(f"~{t.lemma_.lower()}", _role(t))
     return out
 
 
@@ -565,6 +568,8 @@ def roles(claim_doc: Any, evidence_docs: Sequence[Any]) -> str | None:
             for b, cb, eb in shared[i + 1:]:
                 if not {ca[0], cb[0], ea[0], eb[0]} & _ROLE_PAIRS or ca[0] == cb[0] == ea[0] == eb[0] == "":
                     continue
+                if (a[0] == "~" or b[0] == "~") and not (a[0] == b[0] == "~" and ca[1] == cb[1] and ea[1] == eb[1]):
+                    continue  # common nouns only as the two sides of one verb on both sides ("sue")
                 swapped = ca[0] == eb[0] and cb[0] == ea[0] and ca[0] != cb[0]
                 same_verb = (cb == ea and ca[0] == eb[0]) or (ca == eb and cb[0] == ea[0])
                 if swapped or (same_verb and ca[1] != cb[1]) or _reversed(ca, cb, ea, eb):

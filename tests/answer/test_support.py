@@ -189,3 +189,9 @@ def test_a_negation_the_next_sentence_states_is_no_flip_but_one_it_does_not_stat
 ])
 def test_a_word_turned_into_its_opposite_fails(claim: str, evidence: str) -> None:
     assert support.opposites(parse(claim), [parse(evidence)]) is not None
+
+
+def test_two_things_on_the_two_sides_of_one_verb_swapped_fail() -> None:
+    evidence = [parse("A TV network is being sued by a viewer who was disgusted by the show.")]
+    assert support.roles(parse("A TV network is suing a viewer who was disgusted by the show."), evidence) is not None
+    assert support.roles(parse("A viewer who was disgusted by the show is suing a TV network."), evidence) is None
