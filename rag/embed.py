@@ -80,7 +80,7 @@ class Remembered:
             with self._lock:
                 for (text, rows), vector in zip(todo.items(), fresh):
                     out[rows] = vector
-                    self._kept[text] = vector
+                    self._kept[text] = vector.copy()  # (a row of its own, not a view holding the batch)
                     self._kept.move_to_end(text)
                 while len(self._kept) > self._size:
                     self._kept.popitem(last=False)

@@ -146,10 +146,16 @@ def read_pool(path: Path) -> tuple[str, ...]:
         lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     except OSError as exc:
         raise ConfigError(f"Cannot read --pool {path}: {exc}") from None
-    out = tuple(json.loads(line)["question"] if line.startswith("{") else line for line in lines)
+    out = []
+    for n, line in enumerate(lines, start=1):
+        try:
+            out.append(str(json.loads(line)["question"]) if line.startswith("{") else line)
+        except (json.JSONDecodeError, KeyError, TypeError):
+            raise ConfigError(f"--pool {path}, line {n}: not a JSON object with a 'question'; give one per "
+                              "line, or plain lines of text") from None
     if not out:
         raise ConfigError(f"--pool {path} holds no questions: give a JSONL file with a 'question' per line")
-    return out
+    return tuple(out)
 
 
 def engine_throughput(settings: Settings, n: int, pool: tuple[str, ...] = QUESTIONS) -> tuple[float, float]:

@@ -142,3 +142,6 @@ def test_a_pool_of_questions_is_read_from_jsonl_or_lines_and_an_empty_one_is_ref
         read_pool(tmp_path / "empty.txt")
     with pytest.raises(ConfigError, match="Cannot read"):
         read_pool(tmp_path / "missing.jsonl")
+    (tmp_path / "bad.jsonl").write_text('{"id": "a", "question": "Who?"}\n{"id": "b"}\n')
+    with pytest.raises(ConfigError, match="line 2"):
+        read_pool(tmp_path / "bad.jsonl")
