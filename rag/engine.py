@@ -101,7 +101,7 @@ class Engine:
         # The latest article's date: the year of a day a question names without one.
         self._latest = max((d for r in manifest.values() if (d := iso_date(r.date))), default=None)
         self._extractive = Extractive(df, n, self._remembered, retriever.sentence_vectors,
-                                      lambda: retriever.initialisms)
+                                      lambda: retriever.initialisms, self.article_text)
         self._generation = generation
 
     def refresh(self) -> bool:

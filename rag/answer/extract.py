@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..embed import Embedder
+from ..errors import RagError
 from ..records import Passage
 from ..text import fold, initialisms, sentence_spans, sound, sounds_like, stem, terms, words
 from . import fitted
@@ -125,8 +126,10 @@ class Extractive:
 
     def __init__(self, doc_freq: Mapping[str, int], n_docs: int, embedder: Embedder | None = None,
                  sentence_vectors: SentenceVectors | None = None,
-                 corpus_initials: Callable[[], Mapping[str, str]] | None = None) -> None:
+                 corpus_initials: Callable[[], Mapping[str, str]] | None = None,
+                 article: Callable[[str], str] | None = None) -> None:
         self._df, self._n = doc_freq, max(n_docs, 1)
+        self._article = article  # source -> its whole text (a list a sentence opens may run past its passage)
         self._corpus_initials = corpus_initials
         self._embedder = embedder
         self._sentence_vectors = sentence_vectors
@@ -248,11 +251,31 @@ class Extractive:
                 if follow is not None and follow not in picks and _CONTRAST.match(follow.quote) \
                         and follow.start - x.end < 3 and len(picks) <= MAX_SENTENCES:
                     picks.insert(picks.index(x) + 1, follow)
-        return Extraction(tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in picks),
+        return Extraction(tuple(self._with_list(passages, Pick(c.passage, c.start, c.end, c.quote, c.score))
+                                for c in picks),
                           short_answer=short, features=features,
                           options=tuple(Pick(c.passage, c.start, c.end, c.quote, c.score) for c in options))
 
     debug = False
+
+    def _with_list(self, passages: list[Passage], pick: Pick) -> Pick:
+        """A sentence that opens a list ("The government had claimed tobacco firms" and the lines
+        " - manipulated nicotine levels ..." under it) cited with the whole list, read on in its
+        article: the lead-in alone says nothing. Other sentences unchanged."""
+        if pick.quote.rstrip()[-1:] in ".!?\"'”’)":
+            return pick
+        source = passages[pick.passage].source
+        try:
+            text = self._article(source) if self._article else passages[pick.passage].text
+        except RagError:
+            return pick
+        offset = 0 if self._article else passages[pick.passage].start
+        at = end = pick.end - offset
+        while (gap := _LINE_GAP.match(text, at)) and (item := _BULLET.match(text, gap.end())):
+            at = end = item.end()
+        if end == pick.end - offset:
+            return pick
+        return Pick(pick.passage, pick.start, offset + end, text[pick.start - offset:end], pick.score)
 
     def sentence_features(self, q: Question, passages: list[Passage],
                           vector: np.ndarray | None = None) -> list[tuple[int, int, int, tuple[float, ...]]]:
@@ -328,6 +351,10 @@ class Extractive:
         if exact:
             for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
                 c.sim = float(v)
+
+
+_LINE_GAP = re.compile(r"[ \t]*\n\s*")
+_BULLET = re.compile(r"(?:[-*•–]|\d{1,2}[.)])[ \t]+\S[^\n]*")  # a list item's line: "- ...", "2) ..."
 
 
 def with_difference(extraction: Extraction, noun: str) -> Extraction:

@@ -395,3 +395,27 @@ def test_a_name_without_a_capital_letter_is_no_entity() -> None:
     found = {e.text for e in entities(parse("A court threw out its claim for $280bn (£149bn) in damages."))}
     assert "280bn" not in found
     assert {e.text for e in entities(parse("Judge David Sentelle wrote the ruling."))} >= {"David Sentelle"}
+
+
+LISTED = ("The tobacco case went to appeal in Washington this week.\n"
+          "The government had claimed tobacco firms\n\n"
+          " - manipulated nicotine levels to increase addiction \n"
+          " - targeted teenagers with advertising campaigns \n"
+          " - lied about the dangers of smoking.\n"
+          "The firms deny wrongdoing.")
+
+
+@pytest.mark.parametrize("whole_article", [True, False])
+def test_a_sentence_that_opens_a_list_is_cited_with_the_list(embedder, whole_article: bool) -> None:  # type: ignore[no-untyped-def]
+    head = LISTED.index("The government")  # the passage starts there; the article has a sentence before
+    article = {"a.txt": LISTED}
+    answerer = Extractive({t: 1 for t in terms(LISTED)}, 50, embedder,
+                          article=article.__getitem__ if whole_article else None)
+    cut = LISTED.index(" - lied") if not whole_article else len(LISTED)  # a passage may end inside the list
+    text = LISTED[head:cut]
+    got = answerer.extract(analyse("What had the government claimed tobacco firms did?"),
+                           [Passage("a.txt", "Tobacco", None, head, head + len(text), text, 1.0)])
+    lead = next(p for p in got.picks if p.quote.startswith("The government"))
+    assert LISTED[lead.start:lead.end] == lead.quote  # an exact span, list included
+    assert "targeted teenagers" in lead.quote and ("lied about" in lead.quote) is whole_article
+    assert all(p.quote.rstrip()[-1:] in ".!?" or p is lead for p in got.picks)
