@@ -263,6 +263,8 @@ def analyse(text: str) -> Question:
 # Sums of money, by lemma (general English): "how much" with one of the verbs, or "what/which" asking one of the nouns.
 MONEY_VERBS = frozenset(["pay", "cost", "spend", "invest", "fund", "charge", "earn", "sell", "buy", "sue", "owe",
                          "fine", "offer", "bid", "raise", "save", "award", "fetch", "borrow", "lend", "donate"])
+# Verbs whose "what" is a sum ("what will it cost / earn / fetch"), unlike "what did they buy" (a thing).
+SUM_VERBS = frozenset(["cost", "earn", "fetch", "charge", "owe", "pay", "paid", "spend", "spent"])
 MONEY_NOUNS = frozenset(["price", "cost", "fee", "wage", "salary", "pay", "value", "worth", "budget", "fine", "bonus",
                          "compensation", "payout", "payment", "investment", "fortune", "revenue", "profit", "income"])
 
@@ -277,6 +279,10 @@ def _asks_money(doc: Any) -> bool:
     if not {"what", "which"} & set(low):
         return False
     noun = asked_noun(doc)
+    last = max((t.i for t in doc if not t.is_punct), default=-1)
+    if noun is None and low[0] == "what" and any(
+            t.lemma_.lower() in SUM_VERBS and (t.pos_ == "VERB" or (t.i == last and t.tag_ == "NN")) for t in doc):
+        return True  # "What will the SUV cost?", "what did they pay?" (the small parser may tag a last "cost" a noun)
     return "worth" in low or (noun is not None and noun in MONEY_NOUNS)
 
 

@@ -107,6 +107,10 @@ def test_a_question_asking_for_several_answers_is_marked(question: str, many: bo
     ("What's the deal worth?", "money"),
     ("What weekly wage is he on?", "money"),  # a noun of money asked for
     ("What weekly schedule is he on?", "what"),
+    ("What will the new hybrid SUV cost?", "money"),  # "what" a verb of sums takes
+    ("What did the club pay for the striker?", "money"),
+    ("What did the club buy from its rival?", "what"),  # a thing bought, not a sum
+    ("What did the minister say about costs?", "what"),
 ])
 def test_how_much_asks_for_money_when_the_verb_deals_in_it(question: str, kind: str) -> None:
     assert analyse(question).kind == kind
