@@ -745,11 +745,13 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
     assert slot is not None
     asked = set(q.entities) | set(q.numbers)
     events = _events(q) if slot.kind == "day" else set()
+    stated = _values(q.core or q.text) if slot.kind == "count" else set()
     for i, sentence in enumerate(sentences):  # in rank order: usually the first one fills it
         doc = parse(sentence)
         fresh = [e for e in entities(doc) if not set(words(e.text)) <= asked]
-        if slot.kind == "count":
-            numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)]
+        if slot.kind == "count":  # (not a number the question states, nor one of a ratio: "one in three")
+            numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)
+                       and not _in_ratio(t) and not (_values(t.text) & stated)]
             ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (
                 _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
@@ -766,6 +768,25 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         if ok:
             return i
     return None
+
+
+def _values(text: str) -> set[float]:
+    from .support import number_mentions
+
+    return {v for _, vs, _ in number_mentions(text) for v in vs}
+
+
+def _in_ratio(t: Any) -> bool:
+    """Is the number one side of a ratio ("one in three", "two out of five"), a share and no count?"""
+    doc = t.doc
+    after = [x.lower_ for x in doc[t.i + 1:t.i + 4]]
+    if after[:1] == ["in"] and len(after) > 1 and doc[t.i + 2].like_num:
+        return True
+    if after[:2] == ["out", "of"] and len(after) > 2 and doc[t.i + 3].like_num:
+        return True
+    before = [x.lower_ for x in doc[max(0, t.i - 3):t.i]]
+    return (before[-1:] == ["in"] and t.i >= 2 and doc[t.i - 2].like_num) or (
+        before[-2:] == ["out", "of"] and t.i >= 3 and doc[t.i - 3].like_num)
 
 
 _LIGHT_VERBS = frozenset(["be", "have", "do", "take", "happen", "occur", "make", "get", "go", "come"])

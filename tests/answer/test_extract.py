@@ -419,3 +419,17 @@ def test_a_sentence_that_opens_a_list_is_cited_with_the_list(embedder, whole_art
     assert LISTED[lead.start:lead.end] == lead.quote  # an exact span, list included
     assert "targeted teenagers" in lead.quote and ("lied about" in lead.quote) is whole_article
     assert all(p.quote.rstrip()[-1:] in ".!?" or p is lead for p in got.picks)
+
+
+@pytest.mark.parametrize(("sentence", "fills"), [
+    ("The survey of 2,000 people found one in three feared losing their friends.", True),
+    ("The survey found one in three people feared losing their friends.", False),  # a share, no count
+    ("Two out of five people said they would switch.", False),
+    ("One in three fear losing their friends, the survey said.", False),  # the question's own number
+])
+def test_a_count_slot_is_not_filled_by_a_ratio_or_the_question_s_own_number(sentence: str, fills: bool) -> None:
+    from rag.answer.extract import first_filling
+
+    q = analyse("How many people were polled in the survey that found one in three fear losing their friends?")
+    assert q.slot is not None and q.slot.kind == "count"
+    assert (first_filling(q, [sentence]) == 0) is fills
