@@ -81,3 +81,10 @@ def test_words_inside_a_longer_name_have_an_initialism_but_a_name_of_its_own_win
     assert got["pm"] == "Prime Minister"  # "what did Kosovo's PM say?" is about a name the articles write
     own = initialisms(["the Press Monitor said", "Kosovo's Prime Minister Albin Kurti"])
     assert own["pm"] == "Press Monitor"  # a name written on its own is counted; one inside another is not
+
+
+def test_the_first_half_of_a_negative_contraction_is_no_term() -> None:
+    from rag.text import terms
+
+    assert terms("NATO wasn't informed and Hungary isn't a member") == ["nato", "inform", "hungari", "member"]
+    assert "won" in terms("Who won the election?")  # a word, not half a contraction

@@ -568,7 +568,10 @@ def _without_opener(sentence: str) -> str:
 # Chat spellings of the words a question is built on, in lower case ("wat r they negotiating n why").
 _SPOKEN_AS = {"whos": "who is", "whats": "what is", "wheres": "where is", "whens": "when is", "hows": "how is",
               "whys": "why is", "wat": "what", "wut": "what", "r": "are", "u": "you", "n": "and", "y": "why",
-              "bc": "because", "cuz": "because", "abt": "about", "wen": "when", "hw": "how", "wht": "what"}
+              "bc": "because", "cuz": "because", "abt": "about", "wen": "when", "hw": "how", "wht": "what",
+              "isnt": "isn't", "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "dont": "don't",
+              "doesnt": "doesn't", "didnt": "didn't", "wont": "won't", "cant": "can't", "couldnt": "couldn't",
+              "wouldnt": "wouldn't", "shouldnt": "shouldn't", "hasnt": "hasn't", "havent": "haven't", "hadnt": "hadn't"}
 _SPOKEN = re.compile(r"(?<![\w'’&.-])(" + "|".join(w for w in _SPOKEN_AS if len(w) > 1) + r"|(?-i:[runy]))(?![\w'’&.-])",
                      re.IGNORECASE)  # (a single letter only in lower case: "R Kelly", "N Korea")
 

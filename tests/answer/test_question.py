@@ -219,6 +219,7 @@ def test_chat_spellings_of_question_words_are_read_as_written_out(question: str,
 @pytest.mark.parametrize(("message", "core"), [
     ("hey quick one, who's the guy from that fund?", "who's the guy from that fund?"),
     ("ok so when was it signed", "when was it signed"),
+    ("hey, why isnt it signed", "why isn't it signed"),  # a negation typed without its apostrophe
     ("did sales ramp up? like how many stores now vs before", "did sales ramp up? how many stores now vs before"),
     ("Like Serbia, which country signed?", "Like Serbia, which country signed?"),  # "like" that compares stays
 ])
