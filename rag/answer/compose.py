@@ -33,7 +33,8 @@ def compose(q: Question, passages: list[Passage], extraction: Extraction, *, mod
     for n, pick in enumerate(extraction.picks, start=1):
         p = passages[pick.passage]
         citations.append(Citation(n, p.source, p.title, p.date, pick.start, pick.end, pick.quote))
-        parts.append(f"{' '.join(pick.quote.split()) if chr(10) in pick.quote else pick.quote} [{n}]")  # (a list: one line)
+        said = " ".join(pick.quote.split()) if "\n" in pick.quote else pick.quote  # (a cited list: on one line)
+        parts.append(f"{said} [{n}]")
     if extraction.derived:  # worked out from the first two sentences: say it first, citing both
         parts.insert(0, f"{extraction.derived} [1][2].")
     if extraction.correction:  # the question's premise is not what the first sentence says
