@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..text import STOPWORDS, terms, words
+from ..text import STOPWORDS, fold, terms, words
 
 # --- numbers -----------------------------------------------------------------------------------
 
@@ -274,8 +274,9 @@ def names(claim_doc: Any, evidence: str, *, aliases: dict[str, str] | None = Non
     expanded = _expansions(claim_doc.text, vocab)
     runs = _name_runs(article) if article else []
     written = {w: t.text for t in claim_doc for w in words(t.text)}
+    clipped = _clipped(claim_doc, vocab)
     for name in claim_names(claim_doc):
-        if name in expanded or known(name, vocab):
+        if name in expanded or known(name, vocab) or name in clipped:
             continue
         if name in initials and _initialism(written.get(name, name)):
             continue
@@ -286,6 +287,19 @@ def names(claim_doc: Any, evidence: str, *, aliases: dict[str, str] | None = Non
 
 
 NEIGHBOUR_TERMS = 3  # content terms a neighbour sentence shares with a claim to vouch for its names
+
+
+def _clipped(claim_doc: Any, vocab: set[str]) -> set[str]:
+    """Words of two-word names the claim writes clipped ("Lib Dem" for "Liberal Democrat"): each of
+    two capitalised words in a row is the start (three letters or more) of a name word the evidence has."""
+    def starts(w: str) -> bool:
+        return len(w) >= 3 and any(v != w and v.startswith(w) for v in vocab)
+
+    out: set[str] = set()
+    for a, b in zip(claim_doc, claim_doc[1:]):
+        if a.text[:1].isupper() and b.text[:1].isupper() and starts(fold(a.text)) and starts(fold(b.text)):
+            out |= {fold(a.text), fold(b.text)}
+    return out
 
 
 def facts(text: str) -> set[str]:

@@ -195,3 +195,9 @@ def test_two_things_on_the_two_sides_of_one_verb_swapped_fail() -> None:
     evidence = [parse("A TV network is being sued by a viewer who was disgusted by the show.")]
     assert support.roles(parse("A TV network is suing a viewer who was disgusted by the show."), evidence) is not None
     assert support.roles(parse("A viewer who was disgusted by the show is suing a TV network."), evidence) is None
+
+
+def test_a_two_word_name_written_clipped_is_the_name() -> None:
+    evidence = "As usual, the Liberal Democrats will have to fight. Leader Charles Kennedy set out a manifesto."
+    assert support.names(parse("Lib Dem leader Charles Kennedy set out a manifesto."), evidence) is None
+    assert support.names(parse("Lab Dem leader Charles Kennedy set out a manifesto."), evidence) is not None
