@@ -46,7 +46,7 @@ from ..text import fold, sentence_spans, stem, terms, words
 from .compose import holding
 from .nlp import pipeline
 from .question import Question
-from .support import known, negations, number_mentions
+from .support import known, negations, number_mentions, number_values
 
 DETECTOR = "3"  # the detector's version: bump it when what ``find`` reports changes (names cached findings)
 MAX_IN_ANSWER = 3  # disagreements an answer shows (each adds a cited sentence)
@@ -191,10 +191,6 @@ def _attribute(token: Any) -> str:
     return str(token.lemma_.lower())
 
 
-def _numbers(text: str) -> set[float]:
-    return {v for _, vs, _ in number_mentions(text) for v in vs}
-
-
 def _number_list(text: str) -> Counter[frozenset[float]]:
     """The numbers of ``text``, each as the values it may stand for, counted ("£10m ... 10-minute": two)."""
     return Counter(vs for _, vs, _ in number_mentions(text))
@@ -224,7 +220,7 @@ def _spans_of(doc: Any, i: int, j: int) -> tuple[str, str, Any]:
     text = toks.text
     if ents & {"DATE", "TIME"}:
         return "date", _date_value(text), toks[0]
-    if _numbers(text) and not ents & _NOT_NUMBERS:
+    if number_values(text) and not ents & _NOT_NUMBERS:
         return "number", text, toks[0]
     if all(t.text[:1].isupper() or t.is_punct for t in toks) and any(t.pos_ == "PROPN" or t.ent_type_ in _NAMES
                                                                      for t in toks):
@@ -264,7 +260,7 @@ def _diff(a: _Sentence, b: _Sentence, art_a: ArticleText, art_b: ArticleText) ->
         if not kind_a or kind_a != kind_b:
             continue
         if kind_a == "number":
-            va, vb = _numbers(val_a), _numbers(val_b)
+            va, vb = number_values(val_a), number_values(val_b)
             if va & vb or nums_a == nums_b:  # the same value, or the same numbers said in another order
                 continue
         elif kind_a == "date" and val_a == val_b:

@@ -21,6 +21,7 @@ about the same event is corrected first (``premise_conflict``).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -36,7 +37,7 @@ from ..text import fold, initialisms, sentence_spans, sound, sounds_like, stem, 
 from . import fitted
 from .injection import looks_like_instruction, mask_instructions
 from .question import PLACE_NOUNS, ROLE_NOUNS, SPEECH_VERBS, Question, Slot, qualifiers, sort_of
-from .support import number_mentions
+from .support import number_mentions, number_values
 
 CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
 MAX_SENTENCES = 3
@@ -264,15 +265,15 @@ class Extractive:
         article: the lead-in alone says nothing. Other sentences unchanged."""
         if pick.quote.rstrip()[-1:] in ".!?\"'”’)":
             return pick
-        source = passages[pick.passage].source
-        try:
-            text = self._article(source) if self._article else passages[pick.passage].text
-        except RagError:
-            return pick
-        offset = 0 if self._article else passages[pick.passage].start
-        at = end = pick.end - offset
-        while (gap := _LINE_GAP.match(text, at)) and (item := _BULLET.match(text, gap.end())):
-            at = end = item.end()
+        p = passages[pick.passage]
+        text, offset = p.text, p.start
+        end = _list_end(text, pick.end - offset)
+        if end == pick.end - offset and text[end:].strip():
+            return pick  # no list under it, and the passage goes on
+        if self._article is not None and not text[end:].strip():  # the list may run on past the passage
+            with contextlib.suppress(RagError):
+                text, offset = self._article(p.source), 0
+                end = _list_end(text, pick.end)
         if end == pick.end - offset:
             return pick
         return Pick(pick.passage, pick.start, offset + end, text[pick.start - offset:end], pick.score)
@@ -355,6 +356,14 @@ class Extractive:
 
 _LINE_GAP = re.compile(r"[ \t]*\n\s*")
 _BULLET = re.compile(r"(?:[-*•–]|\d{1,2}[.)])[ \t]+\S[^\n]*")  # a list item's line: "- ...", "2) ..."
+
+
+def _list_end(text: str, at: int) -> int:
+    """Where the list items on the lines after offset ``at`` of ``text`` end (``at`` when none follow)."""
+    end = at
+    while (gap := _LINE_GAP.match(text, end)) and (item := _BULLET.match(text, gap.end())):
+        end = item.end()
+    return end
 
 
 def with_difference(extraction: Extraction, noun: str) -> Extraction:
@@ -458,7 +467,7 @@ def _wrong_count(claim: Any, names: set[str], passages: list[Passage]) -> tuple[
 def _wrong_number(claim: Any, numbers: set[float], names: set[str], passages: list[Passage]) -> tuple[Pick, str] | None:
     """The sentence with a number of the question and half of its names that says the opposite or swaps roles."""
     from .nlp import parse
-    from .support import number_mentions, opposites, roles
+    from .support import opposites, roles
 
     seen: set[tuple[str, int]] = set()
     for i, p in enumerate(passages):
@@ -467,8 +476,7 @@ def _wrong_number(claim: Any, numbers: set[float], names: set[str], passages: li
             if (p.source, p.start + s) in seen:
                 continue
             seen.add((p.source, p.start + s))
-            if 2 * len(names & set(words(sentence))) < len(names) or not numbers & {
-                    v for _, values, _ in number_mentions(sentence) for v in values}:
+            if 2 * len(names & set(words(sentence))) < len(names) or not numbers & number_values(sentence):
                 continue
             doc = parse(sentence)
             why = opposites(claim, [doc]) or roles(claim, [doc])
@@ -745,13 +753,13 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
     assert slot is not None
     asked = set(q.entities) | set(q.numbers)
     events = _events(q) if slot.kind == "day" else set()
-    stated = _values(q.core or q.text) if slot.kind == "count" else set()
+    stated = number_values(q.core or q.text) if slot.kind == "count" else set()
     for i, sentence in enumerate(sentences):  # in rank order: usually the first one fills it
         doc = parse(sentence)
         fresh = [e for e in entities(doc) if not set(words(e.text)) <= asked]
         if slot.kind == "count":  # (not a number the question states, nor one of a ratio: "one in three")
             numbers = [t for t in doc if t.like_num and t.text not in q.numbers and not _YEAR.match(t.text)
-                       and not _in_ratio(t) and not (_values(t.text) & stated)]
+                       and not _in_ratio(t) and not (number_values(t.text) & stated)]
             ok = any(not _counts_a_noun(t) or _same_stem(slot.noun, _counted(t)) for t in numbers) or (
                 _same_meaning(slot.word, [w for t in numbers for w in _counted(t)], embedder))
         elif slot.kind == "person":
@@ -768,12 +776,6 @@ def first_filling(q: Question, sentences: list[str], embedder: Embedder | None =
         if ok:
             return i
     return None
-
-
-def _values(text: str) -> set[float]:
-    from .support import number_mentions
-
-    return {v for _, vs, _ in number_mentions(text) for v in vs}
 
 
 def _in_ratio(t: Any) -> bool:

@@ -82,6 +82,11 @@ def _round(v: float) -> float:
     return float(f"{v:.6g}")
 
 
+def number_values(text: str) -> set[float]:
+    """Every value the numbers of ``text`` may stand for ("$443m" -> 443 and 443,000,000)."""
+    return {v for _, vs, _ in number_mentions(text) for v in vs}
+
+
 def number_mentions(text: str, *, count_one: bool = True) -> list[tuple[str, frozenset[float], int]]:
     """(as written, the values it may stand for, bound: -1 at most, +1 at least, 0 none) of every
     number in ``text``. "$443m" stands for 443 and 443,000,000; "1990s" for 1990 and 90."""
