@@ -48,6 +48,8 @@ from .index.store import DocRecord, Store, no_index_message, open_store
 from .records import Answer, ArticleInfo, Disagreement, Event, IngestReport, Passage, PassageRef
 from .settings import Settings
 
+CLAIM_PASSAGES = 2  # passages a yes/no question's claim, searched for on its own, may add (set on seeds dev)
+
 
 class Engine:
     """Opened once, shared by the CLI, the UI and the evaluation (thread-safe for readers)."""
@@ -214,6 +216,13 @@ class Engine:
         vector, *part_vectors = self._embedder.embed([query, *asks])  # one call for the whole and its parts
         passages = self._retriever.search(query, k=k or self.settings.top_k, flt=filter,
                                           method=self.settings.retrieval, vector=vector)
+        if q.predicate:  # a yes/no question's claim is searched for on its own too ("break any rules":
+            # the passage on violating a treaty), its best new passages added after the question's
+            have = {p.chunk_id for p in passages}
+            claim = self._retriever.search(q.predicate, k=k or self.settings.top_k, flt=filter,
+                                           method=self.settings.retrieval,
+                                           vector=self._remembered.embed([q.predicate])[0])
+            passages += [p for p in claim if p.chunk_id not in have][:CLAIM_PASSAGES]
         return q, parts, vector, part_vectors, passages
 
     def extraction(self, question: str) -> tuple[Question, list[Passage], Extraction]:

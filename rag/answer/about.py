@@ -55,6 +55,8 @@ def asks_about_article(text: str) -> tuple[str, ...]:
         asks.append("date")
     if wh & {"what", "which"} and lemmas & {"title", "headline"}:
         asks.append("title")
+    if asks and "when" in wh and "date" not in asks:  # "who wrote <article> and when did it go up?":
+        asks.append("date")  # asked of the article, "when" is its date
     return tuple(asks)
 
 

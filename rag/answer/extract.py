@@ -40,6 +40,7 @@ from .question import PLACE_NOUNS, ROLE_NOUNS, SPEECH_VERBS, Question, Slot, qua
 from .support import number_mentions, number_values
 
 CATEGORY_WEIGHT = 0.3  # "which organisation ...": the category word need not appear verbatim
+SUBJECT_WEIGHT = 0.5  # a yes/no question's subject's words, against its claim's (set on seeds dev)
 MAX_SENTENCES = 3
 MAX_EMBED = 16  # sentences given a similarity per question (embedded, without stored vectors)
 EXACT_SIMS = 4  # of those, embedded on their own when the index stores sentence vectors
@@ -200,6 +201,12 @@ class Extractive:
         else:
             options = [c for c in cands[:SLOT_POOL] if c is best or (
                 alternatives and c.score >= SLOT_KEEP * best.score and (q.kind not in TYPED or c.kind_ok))]
+        if (rank := _other_rank(q, best.quote)) is not None:  # "the biggest" asked, "the second largest" said
+            ranked = next((c for c in cands[1:SLOT_POOL] if c.score >= SLOT_KEEP * best.score
+                           and _other_rank(q, c.quote) is None), None)  # a close sentence with the rank asked
+            if ranked is None:
+                return Extraction((), rank, evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
+            best = ranked
         if q.slot is None and q.kind == "what" and _unidentified(q, best.quote):  # "tested positive for
             return Extraction((), f"they do not say which {q.asked_noun} it was",  # a banned substance"
                               evidence=(Pick(best.passage, best.start, best.end, best.quote, best.score),))
@@ -225,15 +232,20 @@ class Extractive:
                 if found and fold(found) not in given and len(picks) < MAX_SENTENCES:
                     given.add(fold(found))
                     picks.append(c)
+        # A yes/no question is answered by what each article says of its claim: a close sentence from
+        # another article is kept at a lower score than one from an article already cited.
+        views = q.kind == "yesno" and bool(q.predicate)
         for c in cands[1:]:
             if c in picks:
                 continue
-            if len(picks) >= MAX_SENTENCES or c.score < KEEP_RATIO * best.score:
+            other_article = all(passages[c.passage].source != passages[x.passage].source for x in picks)
+            if len(picks) >= MAX_SENTENCES or c.score < (SLOT_KEEP if views and other_article else KEEP_RATIO) * best.score:
+                if views:
+                    continue
                 break
             if any(_jaccard(c.terms, x.terms) > 0.5 for x in picks):
                 continue
             new_terms = (set(q.terms) & c.terms) - set().union(*(x.terms for x in picks))
-            other_article = all(passages[c.passage].source != passages[x.passage].source for x in picks)
             if new_terms or other_article:
                 picks.append(c)
         # "He raised these concerns ..." needs the sentence that says who "he" is.
@@ -290,8 +302,9 @@ class Extractive:
 
     def _candidates(self, q: Question, passages: list[Passage]) -> list[_Cand]:
         """Every distinct sentence of the passages, with its lexical features."""
-        weights = {t: self.idf(t) * (CATEGORY_WEIGHT if t in q.focus and q.kind not in ("count", "money")
-                                     else 1.0) for t in q.terms}
+        claim = set(terms(q.predicate)) if q.predicate else set(q.terms)  # a yes/no question's subject is
+        weights = {t: self.idf(t) * (CATEGORY_WEIGHT if t in q.focus and q.kind not in ("count", "money")  # given:
+                                     else 1.0 if t in claim else SUBJECT_WEIGHT) for t in q.terms}  # its claim is asked
         total = sum(weights.values())
         # An initialism the corpus only spells out is covered where its words are ("CSTO"); the
         # corpus's table is built (once) only when a question term is not in the corpus as such.
@@ -333,25 +346,41 @@ class Extractive:
         if self._embedder is None:
             return
         qvec = self._embedder.embed([q.core or q.text])[0] if vector is None else vector
+        # A yes/no question is answered where its claim is ("Does the pact break any rules?": the
+        # sentences on breaking rules, in whatever words), not where its subject merely is: its
+        # sentences are ranked by the mean of their similarity to the question and to the claim alone
+        # (the answer/refuse model still weighs the similarity to the question).
+        pvec = self._embedder.embed([q.predicate])[0] if q.predicate else None
         pool = sorted(cands, key=lambda c: -(0.6 * c.sent_cov + 0.25 * c.ctx_cov + 0.15 * c.kind_ok
                                              - 0.03 * c.passage))[:MAX_EMBED]
         exact = pool
         if self._sentence_vectors is not None:
-            used = sorted({c.passage for c in pool})
+            used = sorted({c.passage for c in (cands if pvec is not None else pool)})
             stored = dict(zip(used, self._sentence_vectors([passages[i] for i in used])))
+
+            def vec(c: _Cand) -> np.ndarray | None:
+                vecs = stored[c.passage]
+                return vecs[c.sentence] if vecs is not None and c.sentence < len(vecs) and vecs[c.sentence].any() else None
+            if pvec is not None:  # the sentences closest to the claim are weighed too
+                claim = sorted((c for c in cands if c not in pool and (v := vec(c)) is not None),
+                               key=lambda c: -float(vec(c) @ pvec))  # type: ignore[operator]
+                pool = pool + claim[:MAX_EMBED // 2]
             ranked, exact = [], []
             for c in pool:
-                vecs = stored[c.passage]
-                if vecs is not None and c.sentence < len(vecs) and vecs[c.sentence].any():
-                    c.sim = float(vecs[c.sentence] @ qvec) - CONTEXT_SIM_SHIFT
+                v = vec(c)
+                if v is not None:
+                    c.sim = float(v @ qvec) - CONTEXT_SIM_SHIFT
+                    c.claim_sim = None if pvec is None else float(v @ pvec) - CONTEXT_SIM_SHIFT
                     ranked.append(c)
                 else:
                     exact.append(c)
             ranked.sort(key=lambda c: -_evidence(c))
             exact += ranked[:exact_sims]
         if exact:
-            for c, v in zip(exact, self._embedder.embed([c.quote for c in exact]) @ qvec):
-                c.sim = float(v)
+            vecs = self._embedder.embed([c.quote for c in exact])
+            for c, v in zip(exact, vecs):
+                c.sim = float(v @ qvec)
+                c.claim_sim = None if pvec is None else float(v @ pvec)
 
 
 _LINE_GAP = re.compile(r"[ \t]*\n\s*")
@@ -406,7 +435,66 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
     names = {w for e in q.entities for w in words(e)}
     claim = parse(q.core or q.text)
     return ((numbers and (_wrong_number(claim, numbers, names, passages) or _wrong_count(claim, names, passages)))
-            or _wrong_name(claim, names, passages))
+            or _wrong_name(claim, names, passages) or _wrong_speaker(claim, passages))
+
+
+_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{8,}?)[\"”’']")  # "called it a 'trigger for an arms race'"
+
+
+def _wrong_speaker(claim: Any, passages: list[Passage]) -> tuple[Pick, str] | None:
+    """The sentence that holds words the question quotes and gives them to someone else ("Why did
+    Kurti call it a 'trigger for an arms race'?" where Vučić is the one quoted): a person it names, none
+    of the question's persons in it or just before it (a "he" may be the question's person)."""
+    from .nlp import parse
+
+    quoted = [fold(m.group(1)).strip() for m in _QUOTED.finditer(claim.text)]
+    asked = {w for e in claim.ents if e.label_ == "PERSON" for w in words(e.text) if len(w) > 2}
+    if not quoted or not asked:
+        return None
+    for i, p in enumerate(passages):
+        spans = sentence_spans(p.text)
+        for j, (s, e) in enumerate(spans):
+            sentence = p.text[s:e]
+            if not any(words(x) and " ".join(words(x)) in " ".join(words(sentence)) for x in quoted):
+                continue
+            before = p.text[spans[j - 1][0]:spans[j - 1][1]] if j else ""
+            if asked & set(words(sentence + " " + before)):
+                return None  # the question's person is the one quoted
+            others = [x.text for x in parse(sentence).ents if x.label_ == "PERSON"]
+            if others:
+                return (Pick(i, p.start + s, p.start + e, sentence, 1.0),
+                        f"these are the words of {others[0]}, not of {next(x.text for x in claim.ents if x.label_ == 'PERSON')}")
+    return None
+
+
+_ORDINALS = {"second": "2nd", "third": "3rd", "fourth": "4th", "fifth": "5th", "sixth": "6th", "seventh": "7th",
+             "eighth": "8th", "ninth": "9th", "tenth": "10th"}
+
+
+def _other_rank(q: Question, sentence: str) -> str | None:
+    """Why the sentence holds another place in a ranking than the one asked for, or None: the question
+    asks for the first of something ("which country has the biggest contingent?") and the sentence's
+    every superlative is ranked lower ("the second largest contingent"); or it asks for a place ("which
+    gadget came third?") the sentence does not name. Yes/no questions are answered either way."""
+    from .nlp import parse
+
+    if q.kind == "yesno":
+        return None
+    doc = parse(q.core or q.text)
+    place = [t.lower_ for t in doc if t.lower_ in _ORDINALS and t.ent_type_ != "DATE"]
+    asked = [t for t in doc if t.tag_ in ("JJS", "RBS") and not any(c.lower_ in _ORDINALS for c in t.children)]
+    said = parse(sentence)
+    if place and not asked:
+        held = {t.lower_ for t in said}
+        if not any(p in held or _ORDINALS[p] in held for p in place):
+            return f"they do not say which came {place[0]}"
+        return None
+    ranked = [t for t in said if t.tag_ in ("JJS", "RBS")]
+    lower = [t for t in ranked if any(c.lower_ in _ORDINALS for c in t.children)]
+    if not asked or not ranked or len(lower) < len(ranked):
+        return None
+    ordinal = next(c.text for c in lower[0].children if c.lower_ in _ORDINALS)
+    return f"they give only the {ordinal} {lower[0].text}, not the {asked[0].text}"
 
 
 def _ago(written: str, text: str) -> bool:
@@ -606,7 +694,8 @@ def _evidence(c: _Cand) -> float:
 
 def _rank_values(c: _Cand) -> tuple[float, ...]:
     """The ranking features of ``fitted.SENTENCE_FEATURES``, in that order."""
-    return c.sent_cov, c.ctx_cov, c.sim, c.kind_ok, c.slot
+    sim = c.sim if c.claim_sim is None else 0.5 * (c.sim + c.claim_sim)
+    return c.sent_cov, c.ctx_cov, sim, c.kind_ok, c.slot
 
 
 def _discount(c: _Cand, q: Question) -> float:
@@ -632,6 +721,7 @@ class _Cand:
     sentence: int  # position among sentence_spans(passage.text)
     sim: float = 0.0
     score: float = 0.0
+    claim_sim: float | None = None  # a yes/no question's: similarity to its claim alone (Question.predicate)
 
 
 # spaCy entity labels that hold each kind of answer (OntoNotes labels of en_core_web_sm).

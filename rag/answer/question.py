@@ -84,6 +84,7 @@ class Question:
     slot: Slot | None = None  # what exactly must be in the answer, when the parse says
     many: bool = False  # several answers are asked for ("which countries", "each of the pacts", "list ...")
     asked_noun: str | None = None  # lemma of the noun asked about ("which bank", "what is the population")
+    predicate: str = ""  # a yes/no question's claim about its subject ("Is the pact binding?" -> "binding")
 
 
 def clean(question: str, max_chars: int = 2000) -> str:
@@ -257,7 +258,48 @@ def analyse(text: str) -> Question:
     return Question(text, kind, content, _names(doc),
                     tuple(dict.fromkeys(re.findall(r"\d+", core))),
                     focus=focus, kinds=kinds or (kind,), core=core, slot=slot,
-                    many=asks_many(doc), asked_noun=asked_noun(doc))
+                    many=asks_many(doc), asked_noun=asked_noun(doc),
+                    predicate=predicate_of(doc) if kind == "yesno" else "")
+
+
+_HEADS = frozenset(["NOUN", "PROPN", "NUM"])
+_SUBJECT_GOES_ON = frozenset(["of", "between", "from", "with", "for"])  # "the pact between Croatia and ..."
+
+
+def predicate_of(doc: Any) -> str:
+    """What a yes/no question asks of its subject, without the subject ("Does the trilateral pact
+    break any rules?" -> "break any rules"; "Is the pact a mutual defence commitment?" -> "a mutual
+    defence commitment"): the part articles that answer yes or no differ on, where the subject is
+    what they all share. The subject is the verb's parsed subject; after an inverted "is/are"
+    (which en_core_web_sm often misparses), the noun phrase the tags say runs first. Discourse
+    adverbs ("really", "actually") and a closing "or not" are left out; "" when no subject is found."""
+    tokens = [t for t in doc if not t.is_punct]
+    if not tokens:
+        return ""
+    first = tokens[0]
+    if first.lemma_ != "be" or first.dep_ != "ROOT":  # "Does X break ...", "Has X been ...": the parse's subject
+        subjects = [t for t in doc if t.dep_ in ("nsubj", "nsubjpass") and t.head.pos_ in ("VERB", "AUX")]
+        if not subjects:
+            return ""
+        subject = {x.i for x in subjects[0].subtree}
+        start = min(subject)
+    else:  # "Is the pact a commitment?": the subject is the first noun phrase, up to where the predicate opens
+        start, end, seen_head = first.i + 1, None, False
+        for t in doc[first.i + 1:]:
+            if seen_head and (t.pos_ in ("DET", "ADJ", "ADV", "VERB", "AUX") or t.is_punct and t.text == ","
+                              or t.pos_ == "ADP" and t.lower_ not in _SUBJECT_GOES_ON):
+                end = t.i
+                break
+            seen_head = t.pos_ in _HEADS or seen_head and t.lower_ not in _SUBJECT_GOES_ON
+        if end is None:
+            return ""
+        subject = set(range(start, end))
+    kept = [t for t in doc if t.i >= start and t.i not in subject and not t.is_punct
+            and not (t.pos_ in ("AUX", "PART") and t.dep_ in ("aux", "auxpass")) and t.lemma_ != "be"]
+    while kept and kept[0].pos_ == "ADV":  # "(is it) actually a military alliance", "(has it) really been"
+        kept.pop(0)
+    text = " ".join(t.text for t in kept)
+    return re.sub(r"\s+or\s+(not|nah|no|what)$", "", text, flags=re.IGNORECASE).strip()
 
 
 # Sums of money, by lemma (general English): "how much" with one of the verbs, or "what/which" asking one of the nouns.

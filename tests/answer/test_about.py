@@ -33,6 +33,7 @@ def passages(*sources: str) -> list[Passage]:
     ("At what time was 'Ports Reopen After the Strike' posted?", ("date",)),
     ("What is the headline of the article about the harvest?", ("title",)),
     ("Who wrote 'Ports Reopen After the Strike' and when was it published?", ("author", "date")),
+    ("who wrote the 'Ports Reopen After the Strike' article and when did it go up?", ("author", "date")),
     ("Who ended the strike?", ()),  # about the events, not the article
     ("When did the article say the strike ended?", ()),
     ("The piece links to another article: who wrote that one?", ()),  # a piece it only mentions

@@ -433,3 +433,36 @@ def test_a_count_slot_is_not_filled_by_a_ratio_or_the_question_s_own_number(sent
     q = analyse("How many people were polled in the survey that found one in three fear losing their friends?")
     assert q.slot is not None and q.slot.kind == "count"
     assert (first_filling(q, [sentence]) == 0) is fills
+
+
+@pytest.mark.parametrize(("question", "why"), [
+    ("Why did Kosovo PM Albin Kurti call the memorandum a 'trigger for an arms race'?",
+     "these are the words of Aleksandar Vučić, not of Albin Kurti"),
+    ("Why did Aleksandar Vučić call the memorandum a 'trigger for an arms race'?", None),  # the premise holds
+    ("Why did Kurti call it a 'historic step'?", None),  # the quoted words are his, said by "he"
+])
+def test_words_the_question_gives_to_the_wrong_person_are_corrected(question: str, why: str | None) -> None:
+    from rag.answer.extract import premise_conflict
+
+    text = ("Serbian President Aleksandar Vučić described the move as a “trigger for an arms race”. "
+            "Kosovo's Prime Minister Albin Kurti welcomed the memorandum. He hailed it as a “historic step”.")
+    found = premise_conflict(analyse(question), [Passage("k.txt", "Pact", None, 0, len(text), text, 1.0)])
+    assert (found[1] if found else None) == why
+
+
+@pytest.mark.parametrize(("question", "sentence", "rank"), [
+    ("Which country has the biggest contingent in KFOR?", "Turkey is the second largest contingent in KFOR.",
+     "they give only the second largest, not the biggest"),
+    ("Which gadget came third in the list?", "The PSP came first and beat the iPod into second place.",
+     "they do not say which came third"),
+    ("Which gadget came third in the list?", "The phone came third in the list.", None),
+    ("Which gadget came third in the list?", "The phone was 3rd.", None),
+    ("Which country has the biggest contingent in KFOR?", "The US has the largest contingent in KFOR.", None),
+    ("Which country has the second biggest contingent?", "Turkey is the second largest contingent.", None),
+    ("Is Turkey the biggest contingent?", "Turkey is the second largest contingent.", None),  # yes/no: answered
+])
+def test_a_sentence_ranked_lower_does_not_answer_a_question_about_the_first(
+        question: str, sentence: str, rank: str | None) -> None:
+    from rag.answer.extract import _other_rank
+
+    assert _other_rank(analyse(question), sentence) == rank

@@ -256,3 +256,16 @@ def test_a_rule_of_symbols_sets_instructions_apart_from_the_question(message: st
 def test_a_question_word_opening_a_clause_of_a_question_already_asked_asks_nothing(
         question: str, kinds: tuple[str, ...]) -> None:
     assert analyse(question).kinds == kinds
+
+
+@pytest.mark.parametrize(("question", "predicate"), [
+    ("Does the trilateral pact break any rules or agreements?", "break any rules or agreements"),
+    ("Is the Croatia–Albania–Kosovo pact a mutual defence commitment?", "a mutual defence commitment"),
+    ("Is the new Serbia-Hungary agreement actually a military alliance?", "a military alliance"),
+    ("Is the Croatia-Albania-Kosovo pact aimed at Serbia or not?", "aimed at Serbia"),
+    ("Has Serbia really been neutral all along?", "neutral all along"),
+    ("Is Serbia in NATO?", "in NATO"),
+    ("Who signed the pact?", ""),  # not a yes/no question
+])
+def test_a_yes_no_question_s_claim_is_what_it_asks_of_its_subject(question: str, predicate: str) -> None:
+    assert analyse(question).predicate == predicate
