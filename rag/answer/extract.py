@@ -438,7 +438,7 @@ def premise_conflict(q: Question, passages: list[Passage]) -> tuple[Pick, str] |
             or _wrong_name(claim, names, passages) or _wrong_speaker(claim, passages))
 
 
-_QUOTED = re.compile(r"[\"“‘']([^\"“”‘’']{8,}?)[\"”’']")  # "called it a 'trigger for an arms race'"
+_QUOTED = re.compile(r"(?<!\w)[\"“‘']([^\"“”‘’']{8,}?)[\"”’'](?!\w)")  # "a 'trigger for an arms race'" (not "Kosovo's")
 
 
 def _wrong_speaker(claim: Any, passages: list[Passage]) -> tuple[Pick, str] | None:

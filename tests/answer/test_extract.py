@@ -440,6 +440,8 @@ def test_a_count_slot_is_not_filled_by_a_ratio_or_the_question_s_own_number(sent
      "these are the words of Aleksandar Vučić, not of Albin Kurti"),
     ("Why did Aleksandar Vučić call the memorandum a 'trigger for an arms race'?", None),  # the premise holds
     ("Why did Kurti call it a 'historic step'?", None),  # the quoted words are his, said by "he"
+    ("Why did Kosovo's PM Albin Kurti call it a 'trigger for an arms race'?",  # an apostrophe opens no quote
+     "these are the words of Aleksandar Vučić, not of Albin Kurti"),
 ])
 def test_words_the_question_gives_to_the_wrong_person_are_corrected(question: str, why: str | None) -> None:
     from rag.answer.extract import premise_conflict
